@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the nvme-mpx build and test scripts. Sourced, not run.
+
+MPX_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+MPX_CACHE=${MPX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/nvme-mpx}
+
+msg() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'nvme-mpx: error: %s\n' "$*" >&2; exit 1; }
+
+# Copy $1 to $2 only when the content differs, so that make's timestamps
+# (out-of-tree kbuild, kunit) see only real changes and rebuild incrementally.
+install_if_changed() {
+	if ! cmp -s "$1" "$2"; then
+		mkdir -p "$(dirname "$2")"
+		cp --remove-destination "$1" "$2"
+	fi
+}
+
+# Mirror directory $1 into $2 file by file with install_if_changed; files in
+# $2 that $1 lacks are left alone (they are build products).
+mirror_tree() {
+	local f
+	(cd "$1" && find . -type f) | while read -r f; do
+		install_if_changed "$1/$f" "$2/$f"
+	done
+}
+
+# resolve_kver: sets MPX_ABI (6.12.N+deb12), MPX_KREL (6.12.N+deb12-amd64) and
+# MPX_PKGVER (the Debian package version). KVER= overrides the newest.
+resolve_kver() {
+	local want=${KVER:-}
+	want=${want%-amd64}
+	if [ -z "$want" ]; then
+		want=$(apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' 2>/dev/null |
+			sed -n 's/^linux-image-\(6\.12\.[0-9]*+deb12\)-amd64-unsigned .*/\1/p' | sort -V | tail -n 1)
+		if [ -z "$want" ]; then
+			# Package lists are missing or stale on a fresh machine.
+			apt-get update -qq >/dev/null 2>&1 ||
+				die "apt-get update failed: check the Debian mirror in /etc/apt/sources.list"
+			want=$(apt-cache search --names-only '^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' |
+				sed -n 's/^linux-image-\(6\.12\.[0-9]*+deb12\)-amd64-unsigned .*/\1/p' | sort -V | tail -n 1)
+		fi
+		[ -n "$want" ] || die "no linux-image-6.12.*+deb12-amd64 package found: add bookworm-backports or bookworm-security to apt sources"
+	fi
+	MPX_ABI=$want
+	MPX_KREL=$want-amd64
+	MPX_KDIR=$MPX_CACHE/k/$MPX_ABI
+	MPX_ROOT=$MPX_KDIR/root
+	MPX_HDRS=$MPX_ROOT/usr/src/linux-headers-$MPX_KREL
+	MPX_SRC=$MPX_KDIR/src/linux-source-6.12
+	MPX_VMLINUZ=$MPX_ROOT/boot/vmlinuz-$MPX_KREL
+	MPX_MODDIR=$MPX_ROOT/lib/modules/$MPX_KREL
+	# A second work tree (git worktree) sets MPX_NVME_DIR to build on its own.
+	MPX_NVME=${MPX_NVME_DIR:-$MPX_KDIR/nvme}
+	export MPX_ABI MPX_KREL MPX_KDIR MPX_ROOT MPX_HDRS MPX_SRC MPX_VMLINUZ MPX_MODDIR MPX_NVME
+}
