@@ -41,6 +41,8 @@ for p in $pkgs; do
 done
 # The headers' Makefile includes the -common one by its absolute /usr/src path.
 echo "include $MPX_ROOT/usr/src/linux-headers-$MPX_ABI-common/Makefile" >"$MPX_HDRS/Makefile"
+# The image package leaves modules.dep to its postinst; we need it for the guest.
+depmod -b "$MPX_ROOT" "$MPX_KREL"
 msg "unpacking linux-source-6.12 (about 20 s)"
 dpkg-deb --fsys-tarfile "$debs/linux-source-6.12_${pkgver}_all.deb" |
 	tar -xO ./usr/src/linux-source-6.12.tar.xz | tar -xJ -C "$MPX_KDIR/src"

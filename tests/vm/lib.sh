@@ -1,0 +1,258 @@
+# SPDX-License-Identifier: GPL-2.0
+# Guest-side helpers for the VM tests: nvmet targets through configfs, host
+# connects, waiting for conditions with deadlines, path faults and counters.
+# Tests print "ok DESC" / "not ok DESC" lines; anything else is a diagnostic.
+
+CFS=/sys/kernel/config/nvmet
+NQN_BASE=nqn.2026-11.io.nvme-mpx
+RDMA_ADDR=192.0.2.1	# on dummy0; the guest has no NIC, nothing leaves it
+MPX_FAILED=0
+
+ok() { echo "ok $*"; }
+not_ok() { echo "not ok $*"; MPX_FAILED=1; }
+diag() { echo "# $*"; }
+
+# check DESC CMD...: one result line from a command's exit status.
+check() {
+	local d=$1
+	shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+
+# now_ms: monotonic milliseconds since boot.
+now_ms() { awk '{printf "%d\n", $1 * 1000}' /proc/uptime; }
+
+# wait_for SECS CMD...: poll CMD every 50 ms until it succeeds or SECS pass.
+wait_for() {
+	local end=$(($(now_ms) + $1 * 1000))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(now_ms)" -lt $end ] || return 1
+		sleep 0.05
+	done
+}
+
+mpx_run_test() {
+	local name=$1 script=${1%%-*} arg=
+	[ "$script" = "$name" ] || arg=${name#*-}
+	[ -f "/mpx/t/$script.sh" ] || { not_ok "$name: no such test"; return 1; }
+	diag "running $script.sh $arg"
+	sh "/mpx/t/$script.sh" $arg
+}
+
+# ---- target side ---------------------------------------------------------
+
+# tgt_backend KIND N SIZE_MB: N block devices to export; prints their paths.
+# brd keeps data (fio verify); null_blk does not (throughput only).
+tgt_backend() {
+	local i=0
+	case $1 in
+	brd)
+		[ -e /dev/ram0 ] || modprobe brd rd_nr=8 rd_size=$(($3 * 1024)) || return 1
+		while [ $i -lt "$2" ]; do echo /dev/ram$i; i=$((i + 1)); done ;;
+	null)
+		[ -e /dev/nullb0 ] || modprobe null_blk nr_devices=8 gb=$((($3 + 1023) / 1024)) \
+			queue_mode=2 irqmode=0 || return 1
+		while [ $i -lt "$2" ]; do echo /dev/nullb$i; i=$((i + 1)); done ;;
+	esac
+}
+
+# tgt_transport TR: load the target and host modules for TR.
+tgt_transport() {
+	modprobe nvmet || return 1
+	case $1 in
+	loop) modprobe nvme-loop ;;
+	tcp) modprobe nvmet-tcp && modprobe nvme-tcp ;;
+	rdma)
+		if [ ! -d /sys/class/infiniband/rxe0 ]; then
+			modprobe rdma_rxe && modprobe rdma_ucm
+			modprobe dummy numdummies=0 && ip link add dummy0 type dummy
+			ip addr add $RDMA_ADDR/24 dev dummy0
+			ip link set dummy0 up
+			rdma link add rxe0 type rxe netdev dummy0 || return 1
+		fi
+		modprobe nvmet-rdma && modprobe nvme-rdma ;;
+	*) echo "unknown transport $1" >&2; return 1 ;;
+	esac
+}
+
+# port_addr TR PORT: "traddr trsvcid" of port number PORT.
+port_addr() {
+	case $1 in
+	loop) echo "$2 -" ;;
+	tcp) echo "127.0.0.1 $((4419 + $2))" ;;
+	rdma) echo "$RDMA_ADDR $((4419 + $2))" ;;
+	esac
+}
+
+# tgt_subsys NAME DEV...: a subsystem with one namespace per device.
+tgt_subsys() {
+	local nqn=$NQN_BASE:$1 s n=1
+	shift
+	s=$CFS/subsystems/$nqn
+	mkdir -p "$s" || return 1
+	echo 1 >"$s/attr_allow_any_host"
+	for dev in "$@"; do
+		mkdir -p "$s/namespaces/$n"
+		echo "$dev" >"$s/namespaces/$n/device_path"
+		echo 1 >"$s/namespaces/$n/enable" || return 1
+		n=$((n + 1))
+	done
+}
+
+# tgt_port TR PORT: create port PORT (1..) for transport TR.
+tgt_port() {
+	local p=$CFS/ports/$2
+	set -- "$1" "$2" $(port_addr "$1" "$2")
+	mkdir -p "$p" || return 1
+	echo "$1" >"$p/addr_trtype"
+	if [ "$1" = loop ]; then
+		echo "$3" >"$p/addr_traddr"
+	else
+		echo ipv4 >"$p/addr_adrfam"
+		echo "$3" >"$p/addr_traddr"
+		echo "$4" >"$p/addr_trsvcid"
+	fi
+}
+
+# port_link PORT NAME / port_unlink PORT NAME: export NAME on PORT or stop.
+port_link() { ln -s "$CFS/subsystems/$NQN_BASE:$2" "$CFS/ports/$1/subsystems/$NQN_BASE:$2"; }
+port_unlink() { rm -f "$CFS/ports/$1/subsystems/$NQN_BASE:$2"; }
+
+# port_ana PORT STATE [GRP]: set the ANA state of PORT's group (default 1).
+port_ana() { echo "$2" >"$CFS/ports/$1/ana_groups/${3:-1}/ana_state"; }
+
+# tgt_setup TR NPORTS NAME BACKEND NNS SIZE_MB: the usual one-call set-up.
+tgt_setup() {
+	local tr=$1 np=$2 name=$3 devs p=1
+	tgt_transport "$tr" || return 1
+	devs=$(tgt_backend "$4" "$5" "$6") || return 1
+	# shellcheck disable=SC2086
+	tgt_subsys "$name" $devs || return 1
+	while [ $p -le "$np" ]; do
+		[ -d "$CFS/ports/$p" ] || tgt_port "$tr" $p || return 1
+		port_link $p "$name" || return 1
+		p=$((p + 1))
+	done
+}
+
+# ---- host side -----------------------------------------------------------
+
+# host_connect TR PORT NAME [nvme-connect options]
+host_connect() {
+	local tr=$1 port=$2 name=$3
+	shift 3
+	set -- "$tr" "$port" "$name" "$@"
+	local a s
+	a=$(port_addr "$tr" "$port" | cut -d' ' -f1)
+	s=$(port_addr "$tr" "$port" | cut -d' ' -f2)
+	shift 3
+	if [ "$tr" = loop ]; then
+		nvme connect -t loop -a "$a" -n "$NQN_BASE:$name" "$@" >/dev/null
+	else
+		nvme connect -t "$tr" -a "$a" -s "$s" -n "$NQN_BASE:$name" "$@" >/dev/null
+	fi
+}
+
+# subsys_of NAME: the nvme-subsysN directory of subsystem NAME.
+subsys_of() {
+	local d
+	for d in /sys/class/nvme-subsystem/nvme-subsys*; do
+		[ "$(cat "$d/subsysnqn" 2>/dev/null)" = "$NQN_BASE:$1" ] && { echo "$d"; return 0; }
+	done
+	return 1
+}
+
+# head_of NAME [NSID]: the head block device name (nvmeXnY).
+head_of() {
+	local d
+	d=$(subsys_of "$1") || return 1
+	d=${d##*nvme-subsys}
+	[ -e "/sys/block/nvme${d}n${2:-1}" ] || return 1
+	echo "nvme${d}n${2:-1}"
+}
+
+# paths_of HEAD: the head's path devices (nvmeXcYnZ), one a line.
+paths_of() {
+	local s=${1%n*} n=${1##*n} p
+	for p in /sys/block/${s}c*n$n; do
+		[ -e "$p" ] && basename "$p"
+	done
+}
+npaths() { paths_of "$1" | wc -l; }
+
+# ctrl_of PATH: nvmeY of path nvmeXcYnZ.
+ctrl_of() { local c=${1#nvme*c}; echo "nvme${c%n*}"; }
+ctrl_state() { cat "/sys/class/nvme/$1/state"; }
+path_ctrl_state() { ctrl_state "$(ctrl_of "$1")"; }
+# live_paths HEAD: number of paths whose controller is live.
+live_paths() {
+	local p n=0
+	for p in $(paths_of "$1"); do
+		[ "$(path_ctrl_state "$p" 2>/dev/null)" = live ] && n=$((n + 1))
+	done
+	echo $n
+}
+live_paths_is() { [ "$(live_paths "$1")" -eq "$2" ]; }
+
+# path_ios PATH: I/Os completed on a path (reads + writes from its stat).
+path_ios() { awk '{print $1 + $5}' "/sys/block/$1/stat"; }
+# ios_above PATH N: the path has completed more than N I/Os (for wait_for).
+ios_above() { [ "$(path_ios "$1")" -gt "$2" ]; }
+# live_paths_below HEAD N: fewer than N paths are live (for wait_for).
+live_paths_below() { [ "$(live_paths "$1")" -lt "$2" ]; }
+ana_state() { cat "/sys/block/$1/ana_state"; }
+
+# ---- faults --------------------------------------------------------------
+
+# nft table and chains are made once at set-up: creating chains under I/O
+# has crashed TCG guests; during a fault only rules are added and flushed.
+nft_setup() {
+	nft list table inet mpx >/dev/null 2>&1 && return 0
+	nft add table inet mpx &&
+		nft add chain inet mpx in '{ type filter hook input priority 0; }' &&
+		nft add chain inet mpx out '{ type filter hook output priority 0; }'
+}
+# blackhole TR PORT / unblackhole: drop (no reset) a tcp port's traffic.
+blackhole() {
+	local s
+	s=$(port_addr "$1" "$2" | cut -d' ' -f2)
+	nft add rule inet mpx in tcp dport "$s" drop &&
+		nft add rule inet mpx in tcp sport "$s" drop
+}
+unblackhole() { nft flush chain inet mpx in; nft flush chain inet mpx out; }
+
+# ---- workloads -----------------------------------------------------------
+
+# fio_verify DEV SECONDS [extra fio args]: random read/write with crc32c
+# verification; exits non-zero on any I/O or verify error.
+fio_verify() {
+	local dev=$1 t=$2
+	shift 2
+	fio --name=verify --filename="/dev/$dev" --ioengine=libaio --direct=1 \
+		--rw=randrw --bs=4k --iodepth=16 --size=64m --time_based --runtime="$t" \
+		--verify=crc32c --verify_fatal=1 --verify_backlog=256 --do_verify=1 \
+		--output-format=terse --terse-version=3 "$@"
+}
+
+# ---- cleanup -------------------------------------------------------------
+
+mpx_cleanup() {
+	local p s n
+	killall -q -KILL fio 2>/dev/null
+	nvme disconnect-all >/dev/null 2>&1
+	nft delete table inet mpx 2>/dev/null
+	for p in "$CFS"/ports/*; do
+		[ -d "$p" ] || continue
+		rm -f "$p"/subsystems/* 2>/dev/null
+		rmdir "$p/ana_groups"/[2-9]* 2>/dev/null
+		rmdir "$p"
+	done
+	for s in "$CFS"/subsystems/*; do
+		[ -d "$s" ] || continue
+		for n in "$s"/namespaces/*; do
+			[ -d "$n" ] && { echo 0 >"$n/enable"; rmdir "$n"; }
+		done
+		rmdir "$s"
+	done
+}

@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the guest's initramfs in two parts, concatenated at boot:
+#  - base.cpio.gz: busybox, the user-space tools with their libraries, and the
+#    Debian module tree trimmed to what the tests need, with the stock NVMe
+#    modules moved aside to /lib/modules/<krel>/stock-nvme (for the yardstick).
+#    Cached: rebuilt only when the kernel or the host's tools change.
+#  - overlay.cpio.gz: our NVMe modules, /init and the tests. Rebuilt each run.
+# Usage: mkinitramfs.sh OUTDIR
+set -euo pipefail
+. "$(dirname "$0")/../../scripts/lib.sh"
+resolve_kver
+out=$1
+mkdir -p "$out"
+
+bins="/usr/sbin/nvme /usr/bin/fio /usr/bin/ip /usr/sbin/ip /usr/sbin/tc /usr/bin/tc
+      /usr/sbin/nft /usr/bin/rdma /usr/sbin/rdma /usr/bin/kmod /bin/kmod /usr/sbin/dmsetup
+      /usr/bin/taskset /bin/dash"
+# Modules the tests load; their dependencies are added from modules.dep.
+want="nvme-core nvme nvme-fabrics nvme-tcp nvme-rdma nvme-fc nvme-loop nvmet nvmet-tcp
+      nvmet-rdma nvmet-fc nvme-fcloop nvme-auth nvme-keyring null_blk brd loop
+      rdma_rxe rdma_ucm ib_uverbs configfs dummy veth sch_netem sch_prio sch_tbf
+      cls_u32 cls_basic cls_matchall nf_tables nft_reject_inet nft_reject nft_ct
+      nft_limit nf_reject_ipv4 nf_reject_ipv6 dm-mod dm-multipath dm-round-robin
+      dm-queue-length dm-service-time crc32c_generic crc32c-intel crc32_generic
+      crct10dif_generic crct10dif-pclmul crc64-rocksoft"
+
+key=$( (echo "$MPX_KREL"; busybox | head -n 1
+	for b in $bins; do [ -e "$b" ] && ls -lL "$b"; done
+	echo "$want"; cat "$0") | sha1sum | cut -c1-12)
+base=$out/base-$key.cpio.gz
+if [ ! -f "$base" ]; then
+	msg "building the guest base image (about 20 s)"
+	rm -f "$out"/base-*.cpio.gz
+	r=$(mktemp -d)
+	trap 'rm -rf "$r"' EXIT
+	mkdir -p "$r"/{bin,sbin,etc,proc,sys,dev,tmp,run,mnt,root,usr/bin,usr/sbin,lib/modules,etc/nvme}
+	cp /bin/busybox "$r/bin/busybox"
+	for a in $(busybox --list); do
+		[ "$a" = busybox ] || ln -sf busybox "$r/bin/$a"
+	done
+	for b in $bins; do
+		[ -e "$b" ] || continue
+		cp -L "$b" "$r/usr/bin/$(basename "$b")"
+		ldd "$b" | grep -o '/[^ ]*' | while read -r l; do
+			[ -e "$r$l" ] || { mkdir -p "$r$(dirname "$l")"; cp -L "$l" "$r$l"; }
+		done
+	done
+	# Debian's static busybox shell runs its own applets before anything on
+	# PATH (so "ip" would be busybox's): dash is the shell, busybox only fills
+	# in the tools that are not shipped as real binaries.
+	ln -sf /usr/bin/dash "$r/bin/sh"
+	for k in modprobe insmod rmmod lsmod depmod modinfo; do
+		ln -sf /usr/bin/kmod "$r/usr/bin/$k"
+		rm -f "$r/bin/$k"
+	done
+	command -v nvme >/dev/null || die "nvme-cli is missing: run 'make deps' (apt-get install nvme-cli)"
+	command -v fio >/dev/null || die "fio is missing: run 'make deps' (apt-get install fio)"
+
+	md=$r/lib/modules/$MPX_KREL
+	mkdir -p "$md"
+	cp "$MPX_MODDIR"/modules.order "$MPX_MODDIR"/modules.builtin* "$md/"
+	# Dependency closure of $want, from the stock modules.dep.
+	mods=$(for m in $want; do
+		modprobe -S "$MPX_KREL" -d "$MPX_ROOT" --show-depends "$m" 2>/dev/null |
+			sed -n 's/^insmod \([^ ]*\).*/\1/p'
+	done | sort -u)
+	for f in $mods; do
+		rel=${f#"$MPX_ROOT"/lib/modules/"$MPX_KREL"/}
+		case $rel in
+		kernel/drivers/nvme/*) dst=$md/stock-nvme/${rel#kernel/drivers/nvme/} ;;
+		*) dst=$md/$rel ;;
+		esac
+		mkdir -p "$(dirname "$dst")"
+		cp "$f" "$dst"
+	done
+	# The stock NVMe modules that nothing above pulled in, for the yardstick.
+	cp -rn "$MPX_MODDIR/kernel/drivers/nvme/." "$md/stock-nvme/"
+	# Decompress once here: loading is faster and needs no in-kernel xz.
+	find "$md" -name '*.ko.xz' -exec xz -d {} +
+	(cd "$r" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 >"$base.tmp")
+	mv "$base.tmp" "$base"
+	rm -rf "$r"
+	trap - EXIT
+fi
+ln -sf "$(basename "$base")" "$out/base.cpio.gz"
+
+# The overlay: our modules where the stock ones were, /init and the tests.
+o=$(mktemp -d)
+trap 'rm -rf "$o"' EXIT
+md=$o/lib/modules/$MPX_KREL/kernel/drivers/nvme
+mkdir -p "$md" "$o/mpx"
+cp -r "$MPX_NVME/modules/." "$md/"
+cp "$MPX_TOP/tests/vm/init" "$o/init"
+chmod +x "$o/init"
+cp -r "$MPX_TOP/tests/vm/lib.sh" "$MPX_TOP/tests/vm/t" "$o/mpx/"
+[ -d "$MPX_TOP/tests/vm/bench" ] && cp -r "$MPX_TOP/tests/vm/bench" "$o/mpx/"
+(cd "$o" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 >"$out/overlay.cpio.gz")
+cat "$out/base.cpio.gz" "$out/overlay.cpio.gz" >"$out/initrd.gz"

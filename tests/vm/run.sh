@@ -1,0 +1,112 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot the Debian 6.12 kernel in QEMU with our NVMe modules and run VM tests.
+# Usage: run.sh [-m MODE] [-o RESULTS.tap] [PATTERN...]
+#   PATTERN: shell globs over the names in tests/vm/suite (default: all).
+# Prints the guest's result lines as they come; writes TAP to RESULTS.tap and
+# exits non-zero if any test failed or did not report.
+set -euo pipefail
+. "$(dirname "$0")/../../scripts/lib.sh"
+resolve_kver
+
+mode=check tap= 
+while getopts m:o: o; do
+	case $o in
+	m) mode=$OPTARG ;;
+	o) tap=$OPTARG ;;
+	*) die "usage: run.sh [-m MODE] [-o RESULTS.tap] [PATTERN...]" ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -gt 0 ] || set -- '*'
+
+names=() total=0
+while read -r n t; do
+	case $n in ''|'#'*) continue ;; esac
+	for pat in "$@"; do
+		# shellcheck disable=SC2254
+		case $n in $pat) names+=("$n"); total=$((total + t)); break ;; esac
+	done
+done <"$MPX_TOP/tests/vm/suite"
+[ ${#names[@]} -gt 0 ] || die "no VM test matches '$*' (see tests/vm/suite)"
+deadline=$(awk -v n="$MPX_TOP/tests/vm/suite" 'BEGIN{m=0} $1!~/^#/ && NF==2 {if ($2>m) m=$2} END{print m}' \
+	"$MPX_TOP/tests/vm/suite")
+
+work=$MPX_TOP/out/vm
+mkdir -p "$work"
+"$MPX_TOP/tests/vm/mkinitramfs.sh" "$MPX_CACHE/initramfs/$MPX_ABI" >&2
+cp "$MPX_CACHE/initramfs/$MPX_ABI/initrd.gz" "$work/initrd.gz"
+
+# KVM where Debian's kernel really boots under it (not on every host: a
+# nested KVM may refuse its CPU model); otherwise TCG. Probed once per host.
+accel() {
+	local f=$MPX_CACHE/accel-$MPX_KREL
+	if [ ! -f "$f" ]; then
+		echo tcg >"$f"
+		if [ -w /dev/kvm ]; then
+			msg "probing KVM (up to 30 s)"
+			rm -f "$work/probe.out"
+			timeout 30 qemu-system-x86_64 -accel kvm -cpu host -m 1G -smp 1 \
+				-display none -no-reboot -nic none -serial null \
+				-serial "file:$work/probe.out" -kernel "$MPX_VMLINUZ" \
+				-initrd "$work/initrd.gz" \
+				-append "console=ttyS0 panic=-1 mpx.tests=" >/dev/null 2>&1 || true
+			grep -q MPX-DONE "$work/probe.out" 2>/dev/null && echo kvm >"$f"
+		fi
+	fi
+	cat "$f"
+}
+a=$(accel)
+if [ "$a" = kvm ]; then
+	qaccel=(-accel kvm -cpu host)
+else
+	qaccel=(-accel tcg,thread=multi -cpu max)
+fi
+
+limit=$((total + 120))
+list=$(IFS=,; echo "${names[*]}")
+msg "booting $MPX_KREL under $a with ${#names[@]} test(s): $list (deadline ${limit}s)"
+rm -f "$work/console.log" "$work/results.log"
+: >"$work/results.log"
+timeout -k 5 "$limit" qemu-system-x86_64 "${qaccel[@]}" -smp 2 -m 4G \
+	-display none -no-reboot -nic none \
+	-serial "file:$work/console.log" -serial "file:$work/results.log" \
+	-kernel "$MPX_VMLINUZ" -initrd "$work/initrd.gz" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=6 mpx.mode=$mode mpx.timeout=$deadline mpx.tests=$list" \
+	</dev/null >"$work/qemu.out" 2>&1 &
+qpid=$!
+tail -n +1 -f --pid=$qpid "$work/results.log" | grep --line-buffered -E '^(ok|not ok|MPX-|# )' |
+	sed -u 's/^/  /' >&2 &
+tpid=$!
+wait $qpid && qrc=0 || qrc=$?
+wait $tpid || true
+[ $qrc -eq 0 ] || msg "qemu ended with status $qrc (124: whole-boot deadline)"
+
+# Turn the guest's lines into TAP; a test that never reported END failed.
+tap=${tap:-$work/results.tap}
+awk -v names="${names[*]}" '
+BEGIN { n = split(names, want, " ") }
+/^MPX-BEGIN / { cur = $2; begun[cur] = 1 }
+/^MPX-END / { ended[$2] = 1 }
+/^(ok|not ok) / { line[++k] = $0 }
+/^# / { line[++k] = $0 }
+END {
+	for (i = 1; i <= n; i++)
+		if (!ended[want[i]])
+			line[++k] = "not ok " want[i] ": did not finish (guest died or hung; see out/vm/console.log)"
+	t = 0
+	for (i = 1; i <= k; i++) if (line[i] !~ /^# /) t++
+	print "TAP version 13"; print "1.." t
+	j = 0
+	for (i = 1; i <= k; i++) {
+		if (line[i] ~ /^# /) { print line[i]; continue }
+		j++
+		if (line[i] ~ /^ok /) print "ok " j " - " substr(line[i], 4)
+		else print "not ok " j " - " substr(line[i], 8)
+	}
+}' "$work/results.log" | tr -d '\r' >"$tap"
+pass=$(grep -c '^ok ' "$tap" || true)
+fail=$(grep -c '^not ok ' "$tap" || true)
+grep '^not ok ' "$tap" | sed 's/^/FAILED: /' >&2 || true
+echo "vm: $pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
