@@ -11,23 +11,9 @@ set -euo pipefail
 resolve_kver
 [ -f "$MPX_KDIR/.unpacked" ] || "$MPX_TOP/scripts/fetch-kernel.sh"
 
-own=$MPX_TOP/drivers/nvme/host
 stage=$MPX_NVME/stage
 rm -rf "$stage"
-mkdir -p "$stage/drivers/nvme"
-cp -a "$MPX_SRC/drivers/nvme/common" "$MPX_SRC/drivers/nvme/host" \
-	"$MPX_SRC/drivers/nvme/target" "$stage/drivers/nvme/"
-
-# Our sources replace or extend upstream's host/ files.
-for f in "$own"/*.[ch] "$own"/Makefile.mpx "$own"/Kconfig.mpx; do
-	[ -e "$f" ] && cp "$f" "$stage/drivers/nvme/host/"
-done
-# Hook patches, in name order, relative to the kernel tree root.
-for p in "$own"/patches/*.patch; do
-	[ -e "$p" ] || continue
-	patch -s -p1 -d "$stage" --no-backup-if-mismatch <"$p" ||
-		die "hook patch $(basename "$p") does not apply to linux-source $MPX_ABI"
-done
+mpx_assemble "$stage"
 
 # Sync into the build tree only what changed, so kbuild stays incremental.
 mkdir -p "$MPX_NVME/tree"

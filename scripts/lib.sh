@@ -54,3 +54,23 @@ resolve_kver() {
 	MPX_NVME=${MPX_NVME_DIR:-$MPX_KDIR/nvme}
 	export MPX_ABI MPX_KREL MPX_KDIR MPX_ROOT MPX_HDRS MPX_SRC MPX_VMLINUZ MPX_MODDIR MPX_NVME
 }
+
+# mpx_assemble DEST: DEST/drivers/nvme/{common,host,target} = upstream's from
+# linux-source, our sources and KUnit suites overlaid on host/, the repo's
+# Kconfig as host/Kconfig.mpx, and the hook patches applied.
+mpx_assemble() {
+	local dest=$1 own=$MPX_TOP/drivers/nvme/host f p
+	mkdir -p "$dest/drivers/nvme"
+	cp -a "$MPX_SRC/drivers/nvme/common" "$MPX_SRC/drivers/nvme/host" \
+		"$MPX_SRC/drivers/nvme/target" "$dest/drivers/nvme/"
+	for f in "$own"/*.[ch] "$own"/Makefile.mpx "$MPX_TOP"/tests/kunit/*.c; do
+		[ -e "$f" ] && cp "$f" "$dest/drivers/nvme/host/"
+	done
+	cp "$MPX_TOP/Kconfig" "$dest/drivers/nvme/host/Kconfig.mpx"
+	# Hook patches, in name order, relative to the kernel tree root.
+	for p in "$own"/patches/*.patch; do
+		[ -e "$p" ] || continue
+		patch -s -p1 -d "$dest" --no-backup-if-mismatch <"$p" ||
+			die "hook patch $(basename "$p") does not apply to linux-source $MPX_ABI"
+	done
+}

@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0
+# nvme-mpx: build, test and demo entry points. Every target installs what is
+# missing first (scripts/deps.sh), so a fresh Debian 12 machine needs nothing
+# but root and this tree.
+#
+#   make            build the NVMe modules (Debian 6.12 headers, KVER= to pin)
+#   make check      style, KUnit and the VM suite; ends with "N passed, N failed"
+#   make demo       boot a guest with two paths and show what the layer does
+#   make vmtest T='basic-tcp basic-*'   run some VM tests (names in tests/vm/suite)
+#   make kunit      the KUnit suites alone
+#   make style      checkpatch --strict, sparse, shell syntax
+#   make deps       install the Debian packages the project needs
+#   make clean      remove out/ (the kernel cache stays: make distclean)
+
+SHELL := /bin/bash
+export KVER T
+
+.PHONY: all deps fetch modules check demo vmtest kunit style clean distclean
+
+all: modules
+
+deps:
+	@bash scripts/deps.sh
+
+fetch: deps
+	@bash scripts/fetch-kernel.sh
+
+modules: fetch
+	@bash scripts/build-modules.sh
+
+check: modules
+	@bash tests/check.sh
+
+demo: modules
+	@bash tests/demo.sh
+
+vmtest: modules
+	@bash tests/vm/run.sh $(T)
+
+kunit: fetch
+	@bash tests/kunit/run.sh
+
+style: modules
+	@bash scripts/style.sh
+
+clean:
+	rm -rf out
+
+distclean: clean
+	rm -rf "$${XDG_CACHE_HOME:-$$HOME/.cache}/nvme-mpx"

@@ -1,0 +1,45 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Style checks on the project's own files: checkpatch --strict from the
+# matching kernel source on every C file, sparse on our nvme-core objects
+# (only what it says about our files counts), and shell syntax.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+resolve_kver
+cd "$MPX_TOP"
+pass=0 fail=0
+result() {
+	if [ "$1" -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAILED: style $2" >&2; fi
+}
+
+cfiles=$(git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './out/*')
+for f in $cfiles; do
+	out=$(perl "$MPX_SRC/scripts/checkpatch.pl" --no-tree --strict --terse --show-types \
+		-f "$f" 2>&1 | grep -E 'ERROR|WARNING|CHECK')
+	[ -z "$out" ] || echo "$out" >&2
+	result "$([ -z "$out" ] && echo 0 || echo 1)" "checkpatch $f"
+done
+
+own=$(cd drivers/nvme/host && ls ./*.c 2>/dev/null | sed 's|^\./||')
+if [ -n "$own" ]; then
+	# C=2 checks every file of host/, rebuilt or not; filter to ours.
+	log=$(mktemp)
+	make -s -C "$MPX_HDRS" M="$MPX_NVME/tree/host" C=2 \
+		KBUILD_EXTRA_SYMBOLS="$MPX_NVME/tree/common/Module.symvers" modules >"$log" 2>&1
+	for f in $own; do
+		out=$(grep -F "host/$f:" "$log")
+		[ -z "$out" ] || echo "$out" >&2
+		result "$([ -z "$out" ] && echo 0 || echo 1)" "sparse $f"
+	done
+	rm -f "$log"
+fi
+
+for f in $(git ls-files '*.sh' .ci/run tests/vm/init 2>/dev/null); do
+	case $(head -n 1 "$f") in
+	*bash*) bash -n "$f" ;;
+	*) dash -n "$f" ;;
+	esac
+	result $? "shell syntax $f"
+done
+echo "style: $pass passed, $fail failed"
+[ $fail -eq 0 ]
