@@ -9,13 +9,14 @@
 #   make vmtest T='basic-tcp basic-*'   run some VM tests (names in tests/vm/suite)
 #   make kunit      the KUnit suites alone
 #   make style      checkpatch --strict, sparse, shell syntax
+#   make bench      ours vs Debian's stock modules, same boot (ROUNDS=3 SECS=8)
 #   make deps       install the Debian packages the project needs
 #   make clean      remove out/ (the kernel cache stays: make distclean)
 
 SHELL := /bin/bash
-export KVER T
+export KVER T ROUNDS SECS
 
-.PHONY: all deps fetch modules check demo vmtest kunit style clean distclean
+.PHONY: all deps fetch modules check demo vmtest kunit style bench clean distclean
 
 all: modules
 
@@ -48,3 +49,6 @@ clean:
 
 distclean: clean
 	rm -rf "$${XDG_CACHE_HOME:-$$HOME/.cache}/nvme-mpx"
+
+bench: modules
+	@bash tests/bench/run.sh

@@ -256,3 +256,36 @@ mpx_cleanup() {
 		rmdir "$s"
 	done
 }
+
+# ---- switching module sets (benchmarks) -------------------------------------
+
+# nvme_unload: disconnect everything and unload every NVMe module.
+nvme_unload() {
+	local m
+	mpx_cleanup
+	for m in nvme_loop nvmet_tcp nvmet_rdma nvme_tcp nvme_rdma nvmet nvme_fabrics nvme \
+		nvme_core nvme_auth nvme_keyring; do
+		[ -d "/sys/module/$m" ] && { rmmod "$m" || return 1; }
+	done
+	return 0
+}
+
+# nvme_load SET MODULE [params]: load MODULE and its dependencies from SET,
+# "ours" (our build) or "stock" (Debian's modules, kept aside in the image).
+nvme_load() {
+	local set=$1 m=$2 dir f d
+	shift 2
+	dir=/lib/modules/$(uname -r)/kernel/drivers/nvme
+	[ "$set" = stock ] && dir=/lib/modules/$(uname -r)/stock-nvme
+	[ -d "/sys/module/$(echo "$m" | tr - _)" ] && return 0
+	f=$(ls "$dir"/*/"$m".ko 2>/dev/null | head -n 1)
+	[ -n "$f" ] || { echo "nvme_load: no $m in $dir" >&2; return 1; }
+	for d in $(modinfo -F depends "$f" | tr , ' '); do
+		if ls "$dir"/*/"$d".ko >/dev/null 2>&1; then
+			nvme_load "$set" "$d" || return 1
+		else
+			modprobe "$d" || return 1
+		fi
+	done
+	insmod "$f" "$@"
+}

@@ -85,7 +85,7 @@ if [ "$mode" = demo ]; then
 		grep --line-buffered -vE '^(MPX-|ok |# running)' >&2 &
 else
 	tail -n +1 -f --pid=$qpid "$work/results.log" | tr -d '\r' |
-		grep --line-buffered -E '^(ok|not ok|MPX-|# )' | sed -u 's/^/  /' >&2 &
+		grep --line-buffered -E '^(ok|not ok|MPX-|# |BENCH )' | sed -u 's/^/  /' >&2 &
 fi
 tpid=$!
 wait $qpid && qrc=0 || qrc=$?
