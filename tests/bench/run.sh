@@ -11,7 +11,7 @@ outd=$MPX_TOP/out/bench
 mkdir -p "$outd"
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
 msg "benchmark: $rounds rounds, ${secs}s per fio run, ours vs stock (about $((rounds * 10 * (secs + 4) / 60 + 1)) minutes)"
-bash "$MPX_TOP/tests/vm/run.sh" -m bench -o "$outd/$stamp.tap" "bench-$rounds-$secs" >/dev/null || true
+bash "$MPX_TOP/tests/vm/run.sh" -m bench -t $((rounds * 10 * (secs + 6) + 120)) -o "$outd/$stamp.tap" "bench-$rounds-$secs" >/dev/null || true
 grep '^BENCH ' "$MPX_TOP/out/vm/results.log" | tr -d '\r' >"$outd/$stamp.raw"
 [ -s "$outd/$stamp.raw" ] || die "the benchmark produced no results (see out/vm/console.log)"
 python3 - "$outd/$stamp" "$(uname -r)" <<'PY'

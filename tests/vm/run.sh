@@ -1,40 +1,41 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Boot the Debian 6.12 kernel in QEMU with our NVMe modules and run VM tests.
-# Usage: run.sh [-m MODE] [-o RESULTS.tap] [PATTERN...]
+# Usage: run.sh [-m MODE] [-o RESULTS.tap] [-t SECONDS] [PATTERN...]
 #   PATTERN: shell globs over the names in tests/vm/suite (default: all).
+#   -t: the deadline of a test that is not in the suite (demo, bench).
 # Prints the guest's result lines as they come; writes TAP to RESULTS.tap and
 # exits non-zero if any test failed or did not report.
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 resolve_kver
 
-mode=check tap= 
-while getopts m:o: o; do
+mode=check tap= tlimit=300
+while getopts m:o:t: o; do
 	case $o in
 	m) mode=$OPTARG ;;
 	o) tap=$OPTARG ;;
-	*) die "usage: run.sh [-m MODE] [-o RESULTS.tap] [PATTERN...]" ;;
+	t) tlimit=$OPTARG ;;
+	*) die "usage: run.sh [-m MODE] [-o RESULTS.tap] [-t SECONDS] [PATTERN...]" ;;
 	esac
 done
 shift $((OPTIND - 1))
 [ $# -gt 0 ] || set -- '*'
 
-names=() total=0
+# names: what to run; specs: NAME:DEADLINE for the guest.
+names=() specs=() total=0
 while read -r n t; do
 	case $n in ''|'#'*) continue ;; esac
 	for pat in "$@"; do
 		# shellcheck disable=SC2254
-		case $n in $pat) names+=("$n"); total=$((total + t)); break ;; esac
+		case $n in $pat) names+=("$n"); specs+=("$n:$t"); total=$((total + t)); break ;; esac
 	done
 done <"$MPX_TOP/tests/vm/suite"
 # A name outside the suite (the demo) runs if its script exists.
 if [ ${#names[@]} -eq 0 ] && [ $# -eq 1 ] && [ -f "$MPX_TOP/tests/vm/t/${1%%-*}.sh" ]; then
-	names=("$1") total=300
+	names=("$1") specs=("$1:$tlimit") total=$tlimit
 fi
 [ ${#names[@]} -gt 0 ] || die "no VM test matches '$*' (see tests/vm/suite)"
-deadline=$(awk -v n="$MPX_TOP/tests/vm/suite" 'BEGIN{m=0} $1!~/^#/ && NF==2 {if ($2>m) m=$2} END{print m}' \
-	"$MPX_TOP/tests/vm/suite")
 
 work=$MPX_TOP/out/vm
 mkdir -p "$work"
@@ -68,15 +69,15 @@ else
 fi
 
 limit=$((total + 120))
-list=$(IFS=,; echo "${names[*]}")
-msg "booting $MPX_KREL under $a with ${#names[@]} test(s): $list (deadline ${limit}s)"
+list=$(IFS=,; echo "${specs[*]}")
+msg "booting $MPX_KREL under $a with ${#names[@]} test(s): ${names[*]} (deadline ${limit}s)"
 rm -f "$work/console.log" "$work/results.log"
 : >"$work/results.log"
 timeout -k 5 "$limit" qemu-system-x86_64 "${qaccel[@]}" -smp 2 -m 4G \
 	-display none -no-reboot -nic none \
 	-serial "file:$work/console.log" -serial "file:$work/results.log" \
 	-kernel "$MPX_VMLINUZ" -initrd "$work/initrd.gz" \
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=6 mpx.mode=$mode mpx.timeout=$deadline mpx.tests=$list" \
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=6 mpx.mode=$mode mpx.tests=$list" \
 	</dev/null >"$work/qemu.out" 2>&1 &
 qpid=$!
 if [ "$mode" = demo ]; then
