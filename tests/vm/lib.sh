@@ -202,6 +202,7 @@ ios_above() { [ "$(path_ios "$1")" -gt "$2" ]; }
 # live_paths_below HEAD N: fewer than N paths are live (for wait_for).
 live_paths_below() { [ "$(live_paths "$1")" -lt "$2" ]; }
 ana_state() { cat "/sys/block/$1/ana_state"; }
+ana_is() { [ "$(ana_state "$1")" = "$2" ]; }
 
 # ---- faults --------------------------------------------------------------
 

@@ -1,0 +1,51 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Two heads of four paths each, at once: one subsystem with two namespaces on
+# four ports. All eight paths come up live, nvme list-subsys shows four live
+# controllers, fio verify runs on both heads together, and round-robin and
+# queue-depth put I/O on every path of each head.
+. /mpx/lib.sh
+tr=${1:-tcp}
+name=four-$tr
+opts="--reconnect-delay=1 --ctrl-loss-tmo=60"
+[ "$tr" = loop ] && opts=
+
+tgt_setup "$tr" 4 "$name" brd 2 128 || { not_ok "$tr: target set-up"; exit 1; }
+for p in 1 2 3 4; do
+	check "$tr: connect path $p" host_connect "$tr" $p "$name" $opts
+done
+wait_for 10 head_of "$name" 2
+h1=$(head_of "$name" 1) && h2=$(head_of "$name" 2) || { not_ok "$tr: two heads appear"; exit 1; }
+ok "$tr: two heads $h1 and $h2 appear"
+check "$tr: $h1 has four live paths" wait_for 15 live_paths_is "$h1" 4
+check "$tr: $h2 has four live paths" wait_for 15 live_paths_is "$h2" 4
+nvme list-subsys "/dev/$h1" | sed 's/^/# /'
+check "$tr: nvme list-subsys shows four live paths" \
+	[ "$(nvme list-subsys "/dev/$h1" | grep -c " $tr .* live")" -eq 4 ]
+
+sub=$(subsys_of "$name")
+for pol in round-robin queue-depth; do
+	echo $pol >"$sub/iopolicy"
+	before=
+	for h in $h1 $h2; do
+		for p in $(paths_of "$h"); do before="$before $p=$(path_ios "$p")"; done
+	done
+	fio_verify "$h1" 5 >/tmp/f1.out 2>&1 &
+	f1=$!
+	fio_verify "$h2" 5 >/tmp/f2.out 2>&1 &
+	f2=$!
+	wait $f1
+	r1=$?
+	wait $f2
+	r2=$?
+	check "$tr: $pol: fio verify on both heads at once" [ $r1 -eq 0 -a $r2 -eq 0 ]
+	idle=
+	for kv in $before; do
+		p=${kv%=*}
+		d=$(($(path_ios "$p") - ${kv#*=}))
+		diag "$pol: $p +$d"
+		[ $d -ge 50 ] || idle="$idle $p"
+	done
+	check "$tr: $pol: every one of the eight paths carried I/O${idle:+ (idle:$idle)}" [ -z "$idle" ]
+done
+exit $MPX_FAILED
