@@ -59,6 +59,7 @@ struct nvme_ns *nvme_mpx_numa_select(struct nvme_mpx_policy *pol,
 		return ns;
 	return mpx_numa_pick(pol, head, node);
 }
+EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_numa_select);
 
 static int mpx_numa_init(struct nvme_mpx_policy *pol)
 {

@@ -34,6 +34,7 @@ struct nvme_ns *nvme_mpx_qd_select(struct nvme_mpx_policy *pol,
 	}
 	return best[NVME_MPX_TIER_OPT] ?: best[NVME_MPX_TIER_NONOPT];
 }
+EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_qd_select);
 
 static bool mpx_qd_start_io(struct nvme_ns *ns, struct request *rq)
 {

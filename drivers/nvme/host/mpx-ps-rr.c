@@ -71,6 +71,7 @@ found:
 	nvme_mpx_cache_set(pol->priv, node, ns);
 	return ns;
 }
+EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_rr_select);
 
 static int mpx_rr_init(struct nvme_mpx_policy *pol)
 {

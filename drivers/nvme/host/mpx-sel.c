@@ -169,6 +169,7 @@ int nvme_mpx_head_init_policy(struct nvme_ns_head *head)
 	mutex_unlock(&head->lock);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_head_init_policy);
 
 void nvme_mpx_head_exit_policy(struct nvme_ns_head *head)
 {
@@ -176,6 +177,7 @@ void nvme_mpx_head_exit_policy(struct nvme_ns_head *head)
 	srcu_barrier(&head->srcu);
 	nvme_mpx_policy_free(rcu_replace_pointer(head->mpx_policy, NULL, true));
 }
+EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_head_exit_policy);
 
 /* Set the head's own policy; @sel == NULL means inherit the subsystem's. */
 int nvme_mpx_head_set_policy(struct nvme_ns_head *head,
@@ -193,6 +195,7 @@ int nvme_mpx_head_set_policy(struct nvme_ns_head *head,
 	mutex_unlock(&head->lock);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_head_set_policy);
 
 void nvme_mpx_subsys_set_policy(struct nvme_subsystem *subsys,
 				const struct nvme_mpx_selector *sel)
@@ -220,6 +223,7 @@ void nvme_mpx_subsys_set_policy(struct nvme_subsystem *subsys,
 		pr_notice("nvme: subsysnqn %s iopolicy changed from %s to %s\n",
 			  subsys->subnqn, prev->name, sel->name);
 }
+EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_subsys_set_policy);
 
 bool nvme_mpx_path_event(struct nvme_ns *ns, enum nvme_mpx_event ev)
 {

@@ -9,6 +9,7 @@
  */
 #include <linux/nodemask.h>
 #include <linux/sysfs.h>
+#include <kunit/visibility.h>
 #include "mpx.h"
 
 static ssize_t iopolicy_show(struct device *dev, struct device_attribute *attr,
@@ -39,6 +40,7 @@ static ssize_t iopolicy_store(struct device *dev, struct device_attribute *attr,
 
 /* sysfs.c lists this one by name in the subsystem's attributes. */
 struct device_attribute subsys_attr_iopolicy = __ATTR_RW(iopolicy);
+EXPORT_SYMBOL_IF_KUNIT(subsys_attr_iopolicy);
 
 static ssize_t ana_grpid_show(struct device *dev, struct device_attribute *attr,
 			      char *buf)
