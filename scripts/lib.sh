@@ -67,6 +67,8 @@ mpx_assemble() {
 		[ -e "$f" ] && cp "$f" "$dest/drivers/nvme/host/"
 	done
 	cp "$MPX_TOP/Kconfig" "$dest/drivers/nvme/host/Kconfig.mpx"
+	# Our layer replaces upstream's: make sure nothing can still link it.
+	[ -e "$own/mpx-core.c" ] && rm -f "$dest/drivers/nvme/host/multipath.c"
 	# Hook patches, in name order, relative to the kernel tree root.
 	for p in "$own"/patches/*.patch; do
 		[ -e "$p" ] || continue

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * NVMe multipath "round-robin" selector: rotate over the optimized paths,
+ * or over the non-optimized ones when no path is optimized.
+ *
+ * Each NUMA node keeps its own position in the rotation (the path it used
+ * last), so submitters on different nodes do not bounce one shared cursor
+ * between their caches.
+ */
+#include <linux/slab.h>
+#include <kunit/visibility.h>
+#include "mpx.h"
+
+/* True if @ns ends the search; remembers the first non-optimized path. */
+static bool mpx_rr_consider(struct nvme_ns *ns, struct nvme_ns **nonopt)
+{
+	switch (nvme_mpx_tier(ns)) {
+	case NVME_MPX_TIER_OPT:
+		return true;
+	case NVME_MPX_TIER_NONOPT:
+		if (!*nonopt)
+			*nonopt = ns;
+		return false;
+	default:
+		return false;
+	}
+}
+
+struct nvme_ns *nvme_mpx_rr_select(struct nvme_mpx_policy *pol,
+				   struct nvme_ns_head *head, int node)
+{
+	struct nvme_ns *old = nvme_mpx_cache_get(pol->priv, node, head);
+	struct nvme_ns *ns, *nonopt = NULL;
+
+	/*
+	 * Walk the ring once: the paths after @old, then the list from its
+	 * start up to @old.  Two bounded walks rather than one circular one,
+	 * so a stale @old that already left the list cannot make us spin.
+	 */
+	if (old) {
+		ns = old;
+		list_for_each_entry_continue_rcu(ns, &head->list, siblings)
+			if (mpx_rr_consider(ns, &nonopt))
+				goto found;
+	}
+	list_for_each_entry_srcu(ns, &head->list, siblings,
+				 srcu_read_lock_held(&head->srcu)) {
+		if (ns == old)
+			break;
+		if (mpx_rr_consider(ns, &nonopt))
+			goto found;
+	}
+
+	/* No other optimized path: stay where we are if that still works. */
+	if (old) {
+		switch (nvme_mpx_tier(old)) {
+		case NVME_MPX_TIER_OPT:
+			return old;
+		case NVME_MPX_TIER_NONOPT:
+			if (!nonopt)
+				return old;
+			break;
+		default:
+			break;
+		}
+	}
+	ns = nonopt;
+	if (!ns)
+		return NULL;
+found:
+	nvme_mpx_cache_set(pol->priv, node, ns);
+	return ns;
+}
+EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_rr_select);
+
+static int mpx_rr_init(struct nvme_mpx_policy *pol)
+{
+	pol->priv = nvme_mpx_cache_alloc(pol->nr_nodes);
+	return pol->priv ? 0 : -ENOMEM;
+}
+
+static void mpx_rr_exit(struct nvme_mpx_policy *pol)
+{
+	kfree(pol->priv);
+}
+
+/* The rotation restarts from the head of the list for affected nodes. */
+static bool mpx_rr_path_failed(struct nvme_mpx_policy *pol, struct nvme_ns *ns)
+{
+	return nvme_mpx_cache_drop(pol->priv, ns);
+}
+
+static void mpx_rr_path_removed(struct nvme_mpx_policy *pol,
+				struct nvme_ns *ns)
+{
+	nvme_mpx_cache_drop(pol->priv, ns);
+}
+
+const struct nvme_mpx_selector nvme_mpx_rr = {
+	.name		= "round-robin",
+	.init		= mpx_rr_init,
+	.exit		= mpx_rr_exit,
+	.select		= nvme_mpx_rr_select,
+	.path_removed	= mpx_rr_path_removed,
+	.path_failed	= mpx_rr_path_failed,
+};
+EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_rr);

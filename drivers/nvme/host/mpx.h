@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * NVMe native multipath (mpx): interfaces shared by the head/I-O core,
+ * ANA handling, sysfs and the path selectors.
+ *
+ * Path selection is split in two layers.  The core decides *whether* a path
+ * may carry I/O at all and groups usable paths into tiers by ANA state
+ * (optimized before non-optimized).  A path selector only decides *which*
+ * path of the best non-empty tier to use.  Selectors are modelled on
+ * dm-path-selector.h: an ops table plus per-head private state.
+ */
+#ifndef _NVME_MPX_H
+#define _NVME_MPX_H
+
+#include <linux/indirect_call_wrapper.h>
+#include <linux/nodemask.h>
+#include <linux/rcupdate.h>
+#include "nvme.h"
+
+struct nvme_mpx_policy;
+
+/**
+ * struct nvme_mpx_selector - a path selection policy
+ * @name: policy name, as written to the iopolicy / mpx_iopolicy attributes
+ * @init: allocate per-head private state in @pol->priv (may sleep)
+ * @exit: free @pol->priv; called from an SRCU callback, must not sleep
+ * @select: return the path for the next I/O submitted from NUMA node @node,
+ *	or NULL if no path is usable.  Called under head->srcu, possibly from
+ *	many CPUs at once: must take no lock and allocate nothing.
+ * @path_added: @ns was attached to the head (not necessarily usable yet)
+ * @path_removed: @ns left head->list for good; drop every reference to it
+ * @path_failed: @ns must not be handed out from cached state any more;
+ *	return true if a cached reference was dropped.  May run in I/O
+ *	completion (hard or soft irq) context.
+ * @path_reinstated: @ns became usable again; cached choices may be stale
+ * @start_io: I/O accounting when a request is started on @ns.  Returns true
+ *	if it took a reference that @end_io of the same selector must drop.
+ *	Runs without head->srcu, so it only gets the path, not the policy.
+ * @end_io: I/O accounting on completion, paired with a true @start_io
+ * @path_nodes: report the NUMA nodes for which @ns is the cached choice
+ *
+ * All hooks except @select are optional.  Every hook that gets @pol is
+ * called with head->srcu held (or on a policy not yet/no longer published).
+ */
+struct nvme_mpx_selector {
+	const char *name;
+	int (*init)(struct nvme_mpx_policy *pol);
+	void (*exit)(struct nvme_mpx_policy *pol);
+	struct nvme_ns *(*select)(struct nvme_mpx_policy *pol,
+				  struct nvme_ns_head *head, int node);
+	void (*path_added)(struct nvme_mpx_policy *pol, struct nvme_ns *ns);
+	void (*path_removed)(struct nvme_mpx_policy *pol, struct nvme_ns *ns);
+	bool (*path_failed)(struct nvme_mpx_policy *pol, struct nvme_ns *ns);
+	void (*path_reinstated)(struct nvme_mpx_policy *pol,
+				struct nvme_ns *ns);
+	bool (*start_io)(struct nvme_ns *ns, struct request *rq);
+	void (*end_io)(struct nvme_ns *ns, struct request *rq);
+	void (*path_nodes)(struct nvme_mpx_policy *pol, struct nvme_ns *ns,
+			   nodemask_t *nodes);
+};
+
+/**
+ * struct nvme_mpx_policy - a selector instantiated for one namespace head
+ * @sel: the selector
+ * @priv: selector private state
+ * @nr_nodes: NUMA node ids passed to @sel->select are below this
+ * @distance: NUMA distance between two nodes (node_distance() in the
+ *	kernel, a fake topology in KUnit)
+ * @rcu: deferred free after the head's SRCU grace period
+ *
+ * Published in nvme_ns_head.mpx_policy and replaced as a whole when the
+ * policy changes, so readers always see a selector with its own state.
+ */
+struct nvme_mpx_policy {
+	const struct nvme_mpx_selector *sel;
+	void *priv;
+	unsigned int nr_nodes;
+	int (*distance)(int from, int to);
+	struct rcu_head rcu;
+};
+
+/* Usable paths in decreasing order of preference. */
+enum nvme_mpx_tier {
+	NVME_MPX_TIER_OPT,
+	NVME_MPX_TIER_NONOPT,
+	NVME_MPX_TIER_NONE,	/* may not carry I/O right now */
+};
+
+/*
+ * Can @ns take I/O right now, ANA aside?  A DELETING controller is still
+ * connected and completes what it gets; anything else but LIVE fails the
+ * I/O straight back to the requeue list, so do not even try.
+ */
+static inline bool nvme_mpx_path_ready(struct nvme_ns *ns)
+{
+	enum nvme_ctrl_state state = nvme_ctrl_state(ns->ctrl);
+
+	if (state != NVME_CTRL_LIVE && state != NVME_CTRL_DELETING)
+		return false;
+	return test_bit(NVME_NS_READY, &ns->flags) &&
+	       !test_bit(NVME_NS_ANA_PENDING, &ns->flags);
+}
+
+static inline enum nvme_mpx_tier nvme_mpx_tier(struct nvme_ns *ns)
+{
+	if (!nvme_mpx_path_ready(ns))
+		return NVME_MPX_TIER_NONE;
+	switch (READ_ONCE(ns->ana_state)) {
+	case NVME_ANA_OPTIMIZED:
+		return NVME_MPX_TIER_OPT;
+	case NVME_ANA_NONOPTIMIZED:
+		return NVME_MPX_TIER_NONOPT;
+	default:
+		return NVME_MPX_TIER_NONE;
+	}
+}
+
+/*
+ * Per-node cached path, shared by the numa and round-robin selectors.
+ * Slots are written without a lock: any value a racing writer stores was a
+ * valid choice when it was made, and readers revalidate what they load.
+ */
+struct nvme_mpx_node_cache {
+	unsigned int nr;
+	struct nvme_ns __rcu *slot[] __counted_by(nr);
+};
+
+struct nvme_mpx_node_cache *nvme_mpx_cache_alloc(unsigned int nr);
+bool nvme_mpx_cache_drop(struct nvme_mpx_node_cache *c, struct nvme_ns *ns);
+void nvme_mpx_cache_clear(struct nvme_mpx_node_cache *c);
+void nvme_mpx_cache_nodes(struct nvme_mpx_node_cache *c, struct nvme_ns *ns,
+			  nodemask_t *nodes);
+
+static inline struct nvme_ns *
+nvme_mpx_cache_get(struct nvme_mpx_node_cache *c, int node,
+		   struct nvme_ns_head *head)
+{
+	return srcu_dereference(c->slot[node], &head->srcu);
+}
+
+static inline void nvme_mpx_cache_set(struct nvme_mpx_node_cache *c,
+				      int node, struct nvme_ns *ns)
+{
+	rcu_assign_pointer(c->slot[node], ns);
+}
+
+/* Built-in selectors (mpx-ps-*.c). */
+extern const struct nvme_mpx_selector nvme_mpx_numa;
+extern const struct nvme_mpx_selector nvme_mpx_rr;
+extern const struct nvme_mpx_selector nvme_mpx_qd;
+struct nvme_ns *nvme_mpx_numa_select(struct nvme_mpx_policy *pol,
+				     struct nvme_ns_head *head, int node);
+struct nvme_ns *nvme_mpx_rr_select(struct nvme_mpx_policy *pol,
+				   struct nvme_ns_head *head, int node);
+struct nvme_ns *nvme_mpx_qd_select(struct nvme_mpx_policy *pol,
+				   struct nvme_ns_head *head, int node);
+
+/* Registry and policy instances (mpx-sel.c). */
+const struct nvme_mpx_selector *nvme_mpx_find_selector(const char *name);
+struct nvme_mpx_policy *
+nvme_mpx_policy_alloc(const struct nvme_mpx_selector *sel,
+		      unsigned int nr_nodes, int (*distance)(int, int));
+void nvme_mpx_policy_free(struct nvme_mpx_policy *pol);
+int nvme_mpx_head_init_policy(struct nvme_ns_head *head);
+void nvme_mpx_head_exit_policy(struct nvme_ns_head *head);
+int nvme_mpx_head_set_policy(struct nvme_ns_head *head,
+			     const struct nvme_mpx_selector *sel);
+void nvme_mpx_subsys_set_policy(struct nvme_subsystem *subsys,
+				const struct nvme_mpx_selector *sel);
+
+/*
+ * The hot path: one indirect call, turned into direct calls for the
+ * built-in selectors so retpolines do not tax every bio.
+ */
+static inline struct nvme_ns *
+nvme_mpx_policy_select(struct nvme_mpx_policy *pol, struct nvme_ns_head *head,
+		       int node)
+{
+	return INDIRECT_CALL_3(pol->sel->select, nvme_mpx_numa_select,
+			       nvme_mpx_rr_select, nvme_mpx_qd_select,
+			       pol, head, node);
+}
+
+/* Path events, delivered to the head's current policy (mpx-sel.c). */
+enum nvme_mpx_event {
+	NVME_MPX_PATH_ADDED,
+	NVME_MPX_PATH_REMOVED,
+	NVME_MPX_PATH_FAILED,
+	NVME_MPX_PATH_REINSTATED,
+};
+
+bool nvme_mpx_path_event(struct nvme_ns *ns, enum nvme_mpx_event ev);
+
+/* Head and I/O core (mpx-core.c). */
+void nvme_mpx_path_live(struct nvme_ns *ns);
+
+/* ANA (mpx-ana.c). */
+const char *nvme_mpx_ana_state_name(enum nvme_ana_state state);
+
+/* sysfs (mpx-sysfs.c). */
+void nvme_mpx_link_paths(struct nvme_ns_head *head);
+void nvme_mpx_unlink_path(struct nvme_ns *ns);
+
+#endif /* _NVME_MPX_H */
