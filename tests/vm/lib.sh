@@ -258,7 +258,14 @@ mpx_cleanup() {
 	done
 }
 
-# ---- switching module sets (benchmarks) -------------------------------------
+# ---- module sets -----------------------------------------------------------
+
+# ours_loaded: the nvme-core in the kernel is the project's build.
+ours_loaded() {
+	local f=/lib/modules/$(uname -r)/kernel/drivers/nvme/host/nvme-core.ko
+	[ "$(modinfo -F filename nvme-core)" = "$f" ] &&
+		[ "$(cat /sys/module/nvme_core/srcversion)" = "$(modinfo -F srcversion "$f")" ]
+}
 
 # nvme_unload: disconnect everything and unload every NVMe module.
 nvme_unload() {
@@ -277,7 +284,7 @@ nvme_load() {
 	local set=$1 m=$2 dir f d
 	shift 2
 	dir=/lib/modules/$(uname -r)/kernel/drivers/nvme
-	[ "$set" = stock ] && dir=/lib/modules/$(uname -r)/stock-nvme
+	[ "$set" = stock ] && dir=/stock-nvme
 	[ -d "/sys/module/$(echo "$m" | tr - _)" ] && return 0
 	f=$(ls "$dir"/*/"$m".ko 2>/dev/null | head -n 1)
 	[ -n "$f" ] || { echo "nvme_load: no $m in $dir" >&2; return 1; }

@@ -3,7 +3,8 @@
 # Build the guest's initramfs in two parts, concatenated at boot:
 #  - base.cpio.gz: busybox, the user-space tools with their libraries, and the
 #    Debian module tree trimmed to what the tests need, with the stock NVMe
-#    modules moved aside to /lib/modules/<krel>/stock-nvme (for the yardstick).
+#    modules moved aside to /stock-nvme (for the yardstick). They must stay
+#    outside /lib/modules: depmod would otherwise pick them over ours.
 #    Cached: rebuilt only when the kernel or the host's tools change.
 #  - overlay.cpio.gz: our NVMe modules, /init and the tests. Rebuilt each run.
 # Usage: mkinitramfs.sh OUTDIR
@@ -68,16 +69,17 @@ if [ ! -f "$base" ]; then
 	for f in $mods; do
 		rel=${f#"$MPX_ROOT"/lib/modules/"$MPX_KREL"/}
 		case $rel in
-		kernel/drivers/nvme/*) dst=$md/stock-nvme/${rel#kernel/drivers/nvme/} ;;
+		kernel/drivers/nvme/*) dst=$r/stock-nvme/${rel#kernel/drivers/nvme/} ;;
 		*) dst=$md/$rel ;;
 		esac
 		mkdir -p "$(dirname "$dst")"
 		cp "$f" "$dst"
 	done
 	# The stock NVMe modules that nothing above pulled in, for the yardstick.
-	cp -rn "$MPX_MODDIR/kernel/drivers/nvme/." "$md/stock-nvme/"
+	mkdir -p "$r/stock-nvme"
+	cp -rn "$MPX_MODDIR/kernel/drivers/nvme/." "$r/stock-nvme/"
 	# Decompress once here: loading is faster and needs no in-kernel xz.
-	find "$md" -name '*.ko.xz' -exec xz -d {} +
+	find "$md" "$r/stock-nvme" -name '*.ko.xz' -exec xz -d {} +
 	(cd "$r" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 >"$base.tmp")
 	mv "$base.tmp" "$base"
 	rm -rf "$r"

@@ -14,6 +14,7 @@ opts="--reconnect-delay=1 --ctrl-loss-tmo=60"
 tgt_setup "$tr" 2 "$name" brd 1 256 || { not_ok "$tr: target set-up"; exit 1; }
 check "$tr: connect path 1" host_connect "$tr" 1 "$name" $opts
 check "$tr: connect path 2" host_connect "$tr" 2 "$name" $opts
+check "$tr: the nvme-core in use is the project's build" ours_loaded
 wait_for 10 head_of "$name"
 head=$(head_of "$name") || { not_ok "$tr: head device appears"; exit 1; }
 ok "$tr: head device $head appears"
