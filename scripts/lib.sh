@@ -57,12 +57,14 @@ resolve_kver() {
 
 # mpx_assemble DEST: DEST/drivers/nvme/{common,host,target} = upstream's from
 # linux-source, our sources and KUnit suites overlaid on host/, the repo's
-# Kconfig as host/Kconfig.mpx, and the hook patches applied.
+# Kconfig as host/Kconfig.mpx, and the hook patches applied. With
+# MPX_PLAIN=1, upstream's alone (the benchmark's same-build yardstick).
 mpx_assemble() {
 	local dest=$1 own=$MPX_TOP/drivers/nvme/host f p
 	mkdir -p "$dest/drivers/nvme"
 	cp -a "$MPX_SRC/drivers/nvme/common" "$MPX_SRC/drivers/nvme/host" \
 		"$MPX_SRC/drivers/nvme/target" "$dest/drivers/nvme/"
+	[ "${MPX_PLAIN:-0}" = 1 ] && return 0
 	for f in "$own"/*.[ch] "$own"/Makefile.mpx "$MPX_TOP"/tests/kunit/*.c; do
 		[ -e "$f" ] && cp "$f" "$dest/drivers/nvme/host/"
 	done

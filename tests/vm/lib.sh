@@ -278,13 +278,15 @@ nvme_unload() {
 	return 0
 }
 
-# nvme_load SET MODULE [params]: load MODULE and its dependencies from SET,
-# "ours" (our build) or "stock" (Debian's modules, kept aside in the image).
+# nvme_load SET MODULE [params]: load MODULE and its dependencies from SET:
+# "ours" (our build), "stock" (Debian's modules, kept aside in the image) or
+# "upstream" (upstream's sources built by our pipeline, benchmarks only).
 nvme_load() {
 	local set=$1 m=$2 dir f d
 	shift 2
 	dir=/lib/modules/$(uname -r)/kernel/drivers/nvme
 	[ "$set" = stock ] && dir=/stock-nvme
+	[ "$set" = upstream ] && dir=/upstream-nvme
 	[ -d "/sys/module/$(echo "$m" | tr - _)" ] && return 0
 	f=$(ls "$dir"/*/"$m".ko 2>/dev/null | head -n 1)
 	[ -n "$f" ] || { echo "nvme_load: no $m in $dir" >&2; return 1; }

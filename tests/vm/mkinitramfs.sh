@@ -93,6 +93,12 @@ trap 'rm -rf "$o"' EXIT
 md=$o/lib/modules/$MPX_KREL/kernel/drivers/nvme
 mkdir -p "$md" "$o/mpx"
 cp -r "$MPX_NVME/modules/." "$md/"
+# The benchmark's same-build yardstick: upstream's sources built by our
+# pipeline, so that build differences and layer differences can be told apart.
+if [ -n "${MPX_UPSTREAM_MODULES:-}" ]; then
+	mkdir -p "$o/upstream-nvme"
+	cp -r "$MPX_UPSTREAM_MODULES/." "$o/upstream-nvme/"
+fi
 cp "$MPX_TOP/tests/vm/init" "$o/init"
 chmod +x "$o/init"
 cp -r "$MPX_TOP/tests/vm/lib.sh" "$MPX_TOP/tests/vm/t" "$o/mpx/"

@@ -37,7 +37,8 @@ if [ ${#names[@]} -eq 0 ] && [ $# -eq 1 ] && [ -f "$MPX_TOP/tests/vm/t/${1%%-*}.
 fi
 [ ${#names[@]} -gt 0 ] || die "no VM test matches '$*' (see tests/vm/suite)"
 
-work=$MPX_TOP/out/vm
+# MPX_VM_OUT lets two guests run side by side (a benchmark and a test).
+work=${MPX_VM_OUT:-$MPX_TOP/out/vm}
 mkdir -p "$work"
 "$MPX_TOP/tests/vm/mkinitramfs.sh" "$MPX_CACHE/initramfs/$MPX_ABI" >&2
 cp "$MPX_CACHE/initramfs/$MPX_ABI/initrd.gz" "$work/initrd.gz"
@@ -103,7 +104,7 @@ wait $tpid || true
 
 # Turn the guest's lines into TAP; a test that never reported END failed.
 tap=${tap:-$work/results.tap}
-awk -v names="${names[*]}" '
+awk -v names="${names[*]}" -v con="$work/console.log" '
 BEGIN { n = split(names, want, " ") }
 /^MPX-BEGIN / { cur = $2; begun[cur] = 1 }
 /^MPX-END / { ended[$2] = 1 }
@@ -112,7 +113,7 @@ BEGIN { n = split(names, want, " ") }
 END {
 	for (i = 1; i <= n; i++)
 		if (!ended[want[i]])
-			line[++k] = "not ok " want[i] ": did not finish (guest died or hung; see out/vm/console.log)"
+			line[++k] = "not ok " want[i] ": did not finish (guest died or hung; see " con ")"
 	t = 0
 	for (i = 1; i <= k; i++) if (line[i] !~ /^# /) t++
 	print "TAP version 13"; print "1.." t

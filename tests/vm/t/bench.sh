@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# make bench, guest side: our modules against Debian's stock ones in the same
-# boot, alternating the order every round. nvmet loop over null_blk; the head
+# make bench, guest side: our modules against Debian's stock ones and against
+# upstream's sources built by our pipeline, in the same boot, rotating the
+# order every round. nvmet loop over null_blk; the head
 # with two paths (numa and round-robin) and one path with multipath=N for the
 # cost of the layer itself. One "BENCH key=value..." line per run.
 # Argument: ROUNDS-SECONDS (e.g. 3-8).
@@ -46,8 +47,13 @@ one() {	# SET CONFIG
 
 round=1
 while [ $round -le "$rounds" ]; do
-	order="ours stock"
-	[ $((round % 2)) -eq 0 ] && order="stock ours"
+	sets="ours stock"
+	[ -d /upstream-nvme ] && sets="ours stock upstream"
+	case $((round % 3)) in
+	1) order=$sets ;;
+	2) order=$(echo $sets | awk '{for (i = NF; i > 0; i--) printf "%s ", $i}') ;;
+	0) order=$(echo $sets | awk '{printf "%s ", $NF; for (i = 1; i < NF; i++) printf "%s ", $i}') ;;
+	esac
 	for cfg in mp2-numa mp2-rr single; do
 		for set in $order; do
 			one $set $cfg

@@ -47,6 +47,13 @@ if echo bogus >"$sub/iopolicy" 2>/dev/null; then
 else
 	echo "echo bogus > iopolicy: refused (Invalid argument), policy still $(cat "$sub/iopolicy")"
 fi
+echo numa >"$sub/iopolicy"
+echo round-robin >"/sys/block/$head/mpx_iopolicy"
+echo "per-head policy: /sys/block/$head/mpx_iopolicy = $(cat "/sys/block/$head/mpx_iopolicy")," \
+	"subsystem iopolicy = $(cat "$sub/iopolicy")"
+echo inherit >"/sys/block/$head/mpx_iopolicy"
+echo "after 'inherit':  /sys/block/$head/mpx_iopolicy = $(cat "/sys/block/$head/mpx_iopolicy")"
+echo "paths under /sys/block/$head/multipath/: $(ls "/sys/block/$head/multipath" | tr '\n' ' ')"
 
 step "4. Failover: fio randrw verify=crc32c on /dev/$head (round-robin); port 4420 removed at 4 s, back at 10 s"
 echo round-robin >"$sub/iopolicy"
