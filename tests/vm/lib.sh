@@ -154,6 +154,25 @@ host_connect() {
 	fi
 }
 
+# mp_connect TR NPORTS NAME [NNS] [nvme-connect options]: connect every port
+# to subsystem NAME (default reconnect options where the transport has them),
+# then wait until each of its NNS heads has all NPORTS paths live.
+mp_connect() {
+	local tr=$1 np=$2 name=$3 nns=${4:-1} p=1 n=1
+	shift 3
+	[ $# -gt 0 ] && shift
+	[ $# -gt 0 ] || [ "$tr" = loop ] || set -- --reconnect-delay=1 --ctrl-loss-tmo=60
+	while [ $p -le "$np" ]; do
+		host_connect "$tr" $p "$name" "$@" || return 1
+		p=$((p + 1))
+	done
+	while [ $n -le "$nns" ]; do
+		wait_for 10 head_of "$name" $n || return 1
+		wait_for 15 live_paths_is "$(head_of "$name" $n)" "$np" || return 1
+		n=$((n + 1))
+	done
+}
+
 # subsys_of NAME: the nvme-subsysN directory of subsystem NAME.
 subsys_of() {
 	local d
@@ -234,6 +253,15 @@ fio_verify() {
 		--rw=randrw --bs=4k --iodepth=16 --size=64m --time_based --runtime="$t" \
 		--verify=crc32c --verify_fatal=1 --verify_backlog=256 --do_verify=1 \
 		--output-format=terse --terse-version=3 "$@"
+}
+
+# fio_clean OUT: fio's terse output OUT reports no error (field 5) and no
+# verify failure; for a run that we interrupted (its exit status is then 1).
+fio_clean() {
+	local t
+	t=$(grep '^3;' "$1" | tail -n 1)
+	[ -n "$t" ] && [ "$(echo "$t" | cut -d';' -f5)" = 0 ] &&
+		! grep -Eqi 'verify.*(bad|fail)|crc32c.*wanted|io_u error' "$1"
 }
 
 # ---- cleanup -------------------------------------------------------------

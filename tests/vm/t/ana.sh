@@ -7,14 +7,10 @@
 . /mpx/lib.sh
 tr=${1:-tcp}
 name=ana-$tr
-opts="--reconnect-delay=1 --ctrl-loss-tmo=60"
-[ "$tr" = loop ] && opts=
 
 tgt_setup "$tr" 2 "$name" brd 1 256 || { not_ok "$tr: target set-up"; exit 1; }
-host_connect "$tr" 1 "$name" $opts && host_connect "$tr" 2 "$name" $opts
-wait_for 10 head_of "$name"
-head=$(head_of "$name") || { not_ok "$tr: head appears"; exit 1; }
-wait_for 10 live_paths_is "$head" 2 || { not_ok "$tr: two live paths"; exit 1; }
+mp_connect "$tr" 2 "$name" || { not_ok "$tr: a head with two live paths"; exit 1; }
+head=$(head_of "$name")
 echo round-robin >"$(subsys_of "$name")/iopolicy"
 # paths_of lists by controller; controller i was connected through port i.
 set -- $(paths_of "$head")
@@ -55,9 +51,11 @@ step optimized inaccessible 1
 step change non-optimized 2
 step optimized non-optimized 1
 step optimized optimized both
-kill -INT $fpid 2>/dev/null
+# $fpid is the subshell running fio_verify, which ignores SIGINT like any
+# background job of a non-interactive shell: signal fio itself, which
+# stops cleanly on SIGINT and still reports verify errors.
+killall -INT fio
 wait $fpid
-rc=$?
-[ $rc -eq 0 ] || sed 's/^/# /' /tmp/ana-fio.out | tail -n 20
-check "$tr: fio verify across all ANA transitions" [ $rc -eq 0 ]
+fio_clean /tmp/ana-fio.out || sed 's/^/# /' /tmp/ana-fio.out | tail -n 20
+check "$tr: fio verify across all ANA transitions" fio_clean /tmp/ana-fio.out
 exit $MPX_FAILED

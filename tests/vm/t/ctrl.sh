@@ -7,18 +7,14 @@
 . /mpx/lib.sh
 tr=${1:-tcp}
 name=ctrl-$tr
-opts="--reconnect-delay=1 --ctrl-loss-tmo=60"
-[ "$tr" = loop ] && opts=
 
 tgt_transport "$tr" || { not_ok "$tr: transport"; exit 1; }
 # A file-backed namespace can be resized.
 truncate -s 64M /tmp/ns1.img
 tgt_subsys "$name" /tmp/ns1.img || { not_ok "$tr: subsystem"; exit 1; }
 tgt_port "$tr" 1 && tgt_port "$tr" 2 && port_link 1 "$name" && port_link 2 "$name"
-host_connect "$tr" 1 "$name" $opts && host_connect "$tr" 2 "$name" $opts
-wait_for 10 head_of "$name"
-head=$(head_of "$name") || { not_ok "$tr: head appears"; exit 1; }
-check "$tr: two live paths" wait_for 10 live_paths_is "$head" 2
+mp_connect "$tr" 2 "$name" || { not_ok "$tr: a head with two live paths"; exit 1; }
+head=$(head_of "$name")
 set -- $(paths_of "$head")
 c1=$(ctrl_of "$1")
 

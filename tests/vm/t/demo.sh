@@ -5,7 +5,6 @@
 # fio verify and its failover, and a summary. Failures are reported as
 # "not ok" lines so that the host can tell a broken demo.
 . /mpx/lib.sh
-opts="--reconnect-delay=1 --ctrl-loss-tmo=60"
 step() { echo; echo "=== $* ==="; }
 # fio terse v3 fields: 8 read IOPS, 39 read max latency (us), 49 write IOPS,
 # 80 write max latency (us), 5 error.
@@ -13,11 +12,8 @@ field() { echo "$1" | cut -d';' -f"$2"; }
 
 step "1. nvmet target: subsystem 'demo' (256 MiB ram disk) on TCP ports 4420 and 4421"
 tgt_setup tcp 2 demo brd 1 256 || { not_ok "demo: target set-up"; exit 1; }
-host_connect tcp 1 demo $opts && host_connect tcp 2 demo $opts ||
-	{ not_ok "demo: connect"; exit 1; }
-wait_for 10 head_of demo
+mp_connect tcp 2 demo || { not_ok "demo: a head with two live paths"; exit 1; }
 head=$(head_of demo)
-wait_for 10 live_paths_is "$head" 2 || not_ok "demo: two live paths"
 sub=$(subsys_of demo)
 set -- $(paths_of "$head")
 p1=$1 p2=$2

@@ -9,11 +9,8 @@ tr=${1:-tcp}
 name=nopath-$tr
 
 tgt_setup "$tr" 2 "$name" brd 1 256 || { not_ok "$tr: target set-up"; exit 1; }
-opts="--reconnect-delay=1 --ctrl-loss-tmo=60"
-host_connect "$tr" 1 "$name" $opts && host_connect "$tr" 2 "$name" $opts
-wait_for 10 head_of "$name"
-head=$(head_of "$name") || { not_ok "$tr: head appears"; exit 1; }
-wait_for 10 live_paths_is "$head" 2 || { not_ok "$tr: two live paths"; exit 1; }
+mp_connect "$tr" 2 "$name" || { not_ok "$tr: a head with two live paths"; exit 1; }
+head=$(head_of "$name")
 head_ios() { awk '{print $1 + $5}' "/sys/block/$head/stat"; }
 head_ios_above() { [ "$(head_ios)" -gt "$1" ]; }
 
@@ -43,11 +40,9 @@ check "$tr: fio verify across the outage passes" [ $rc -eq 0 ]
 
 # 2. Past ctrl_loss_tmo: the I/O fails, promptly and once.
 nvme disconnect-all >/dev/null
-opts="--reconnect-delay=1 --ctrl-loss-tmo=3"
-host_connect "$tr" 1 "$name" $opts && host_connect "$tr" 2 "$name" $opts
-wait_for 10 head_of "$name"
+mp_connect "$tr" 2 "$name" 1 --reconnect-delay=1 --ctrl-loss-tmo=3 ||
+	not_ok "$tr: reconnected with ctrl_loss_tmo=3"
 head=$(head_of "$name")
-wait_for 10 live_paths_is "$head" 2 || not_ok "$tr: reconnected with ctrl_loss_tmo=3"
 port_unlink 1 "$name"
 port_unlink 2 "$name"
 wait_for 15 live_paths_is "$head" 0

@@ -8,18 +8,16 @@
 . /mpx/lib.sh
 tr=${1:-tcp}
 name=pt-$tr
-opts="--reconnect-delay=1 --ctrl-loss-tmo=60"
-[ "$tr" = loop ] && opts=
 
 tgt_setup "$tr" 2 "$name" brd 1 64 || { not_ok "$tr: target set-up"; exit 1; }
-host_connect "$tr" 1 "$name" $opts && host_connect "$tr" 2 "$name" $opts
-wait_for 10 head_of "$name"
-head=$(head_of "$name") || { not_ok "$tr: head appears"; exit 1; }
-wait_for 10 live_paths_is "$head" 2 || { not_ok "$tr: two live paths"; exit 1; }
+mp_connect "$tr" 2 "$name" || { not_ok "$tr: a head with two live paths"; exit 1; }
+head=$(head_of "$name")
 ng=ng${head#nvme}
 check "$tr: head char device /dev/$ng exists" [ -c "/dev/$ng" ]
 nsze=$(nvme id-ns "/dev/$ng" 2>/dev/null | sed -n 's/^nsze *: *//p')
-check "$tr: Identify Namespace through /dev/$ng (nsze $nsze)" [ "$((nsze))" -eq 131072 ]
+lbs=$(cat "/sys/block/$head/queue/logical_block_size")
+check "$tr: Identify Namespace through /dev/$ng (nsze $nsze) matches the head's size" \
+	[ $((nsze * lbs)) -eq $(($(cat "/sys/block/$head/size") * 512)) ]
 
 echo round-robin >"$(subsys_of "$name")/iopolicy"
 i=0

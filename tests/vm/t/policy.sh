@@ -8,15 +8,10 @@
 . /mpx/lib.sh
 tr=${1:-tcp}
 name=policy-$tr
-opts="--reconnect-delay=1 --ctrl-loss-tmo=60"
-[ "$tr" = loop ] && opts=
 
 tgt_setup "$tr" 2 "$name" brd 2 128 || { not_ok "$tr: target set-up"; exit 1; }
-host_connect "$tr" 1 "$name" $opts && host_connect "$tr" 2 "$name" $opts
-wait_for 10 head_of "$name" 2
-h1=$(head_of "$name" 1) && h2=$(head_of "$name" 2) || { not_ok "$tr: two heads"; exit 1; }
-wait_for 10 live_paths_is "$h1" 2 && wait_for 10 live_paths_is "$h2" 2 ||
-	{ not_ok "$tr: all paths live"; exit 1; }
+mp_connect "$tr" 2 "$name" 2 || { not_ok "$tr: two heads with two live paths"; exit 1; }
+h1=$(head_of "$name" 1) h2=$(head_of "$name" 2)
 sub=$(subsys_of "$name")
 hp() { cat "/sys/block/$1/mpx_iopolicy"; }
 hp_is() { [ "$(hp "$1")" = "$2" ]; }
