@@ -6,8 +6,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 pkgs=(
-	# module build against Debian's headers (they name gcc-12 as CC)
-	make gcc-12 libc6-dev bc flex bison libelf-dev libssl-dev dwarves kmod
+	# module build against Debian's headers (they name gcc-12 as CC); UML for KUnit (gcc)
+	make gcc gcc-12 libc6-dev bc flex bison libelf-dev libssl-dev dwarves kmod
 	xz-utils patch perl python3
 	# style checks
 	sparse
