@@ -87,8 +87,27 @@ mpx_ana_walk(struct nvme_ctrl *ctrl,
 	return NULL;
 }
 
+/*
+ * Did the array make a known path more accessible?  That is a return the
+ * failback policy has a say on; a path's first state is not.
+ */
+static bool mpx_ana_promoted(struct nvme_ns *ns, u8 state)
+{
+	u8 old = READ_ONCE(ns->ana_state);
+
+	if (!test_and_set_bit(NVME_MPX_P_KNOWN, &ns->mpx.flags))
+		return false;
+	if (!mpx_ana_state_usable(state))
+		return false;
+	return !mpx_ana_state_usable(old) ||
+	       (old == NVME_ANA_NONOPTIMIZED && state == NVME_ANA_OPTIMIZED);
+}
+
 static void mpx_ana_set_state(struct nvme_ns *ns, u32 grpid, u8 state)
 {
+	/* Held before the new state can attract I/O. */
+	if (ns->head->disk && mpx_ana_promoted(ns, state))
+		nvme_mpx_path_returned(ns, NVME_MPX_RET_ANA);
 	ns->ana_grpid = grpid;
 	WRITE_ONCE(ns->ana_state, state);
 	clear_bit(NVME_NS_ANA_PENDING, &ns->flags);
@@ -290,9 +309,11 @@ void nvme_mpath_add_disk(struct nvme_ns *ns, __le32 anagrpid)
 	struct nvme_ana_group_desc *desc;
 	u8 state = 0;
 
+	nvme_mpx_path_init(ns);
 	nvme_mpx_path_event(ns, NVME_MPX_PATH_ADDED);
 
 	if (!nvme_ctrl_use_ana(ns->ctrl)) {
+		set_bit(NVME_MPX_P_KNOWN, &ns->mpx.flags);
 		ns->ana_state = NVME_ANA_OPTIMIZED;
 		nvme_mpx_path_live(ns);
 		goto out;

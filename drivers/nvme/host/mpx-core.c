@@ -13,7 +13,11 @@
 #include <linux/backing-dev.h>
 #include <linux/moduleparam.h>
 #include <trace/events/block.h>
+#include <kunit/visibility.h>
 #include "mpx.h"
+
+#define CREATE_TRACE_POINTS
+#include "mpx-trace.h"
 
 bool multipath = true;
 module_param(multipath, bool, 0444);
@@ -71,6 +75,11 @@ void nvme_failover_req(struct request *req)
 	struct bio *bio;
 
 	nvme_mpx_path_event(ns, NVME_MPX_PATH_FAILED);
+	/* Counted on the path when the request completes below. */
+	nvme_req(req)->flags |= NVME_MPX_FAILOVER;
+	atomic_long_inc(&head->mpx.failovers);
+	trace_nvme_mpx_failover(ns->disk->disk_name, status,
+				blk_rq_pos(req));
 
 	/*
 	 * An ANA error means the controller is fine but cannot serve this
@@ -106,6 +115,55 @@ void nvme_failover_req(struct request *req)
 	mpx_kick_requeue(head);
 }
 
+/*
+ * Per-path accounting for every request on a head, whatever the policy:
+ * the statistics in sysfs and the service-time selector's inputs.  Relaxed
+ * atomics and plain stores; a lost update of an average is harmless.
+ */
+void nvme_mpx_account_start(struct nvme_ns *ns, struct request *rq)
+{
+	struct nvme_request *nreq = nvme_req(rq);
+
+	if (unlikely(nreq->flags & NVME_MPX_STARTED)) {
+		/* nvme-core retries it on the same path. */
+		atomic_long_inc(&ns->mpx.retries);
+		return;
+	}
+	nreq->flags |= NVME_MPX_STARTED;
+	nreq->mpx_start = ktime_get_ns();
+	atomic_inc(&ns->mpx.inflight);
+}
+EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_account_start);
+
+void nvme_mpx_account_end(struct nvme_ns *ns, struct request *rq)
+{
+	struct nvme_request *nreq = nvme_req(rq);
+	struct nvme_mpx_path *p = &ns->mpx;
+	unsigned int depth;
+	u64 lat;
+
+	/* The depth this request saw, itself included. */
+	depth = atomic_dec_return(&p->inflight) + 1;
+	atomic_long_inc(&p->ios);
+	if (unlikely(nreq->flags & NVME_MPX_FAILOVER)) {
+		atomic_long_inc(&p->failovers);
+		atomic_long_inc(&p->errors);
+		return;
+	}
+	if (unlikely(nreq->status)) {
+		/* A quick error says nothing about how fast the path is. */
+		atomic_long_inc(&p->errors);
+		return;
+	}
+	atomic_long_add(blk_rq_bytes(rq), &p->bytes);
+	lat = ktime_get_ns() - nreq->mpx_start;
+	WRITE_ONCE(p->lat_ewma, nvme_mpx_ewma(READ_ONCE(p->lat_ewma), lat, 3));
+	WRITE_ONCE(p->qd_ewma, nvme_mpx_ewma(READ_ONCE(p->qd_ewma),
+					     depth << 4, 3));
+	WRITE_ONCE(p->last_done, jiffies);
+}
+EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_account_end);
+
 void nvme_mpath_start_request(struct request *rq)
 {
 	struct nvme_ns *ns = rq->q->queuedata;
@@ -113,6 +171,8 @@ void nvme_mpath_start_request(struct request *rq)
 	struct nvme_request *nreq = nvme_req(rq);
 	const struct nvme_mpx_selector *sel = READ_ONCE(head->mpx_sel);
 	struct gendisk *disk = head->disk;
+
+	nvme_mpx_account_start(ns, rq);
 
 	/* A requeued request is started again; account it only once. */
 	if (sel->start_io && !(nreq->flags & NVME_MPATH_CNT_ACTIVE) &&
@@ -134,6 +194,9 @@ void nvme_mpath_end_request(struct request *rq)
 	struct nvme_ns *ns = rq->q->queuedata;
 	struct nvme_request *nreq = nvme_req(rq);
 
+	if (nreq->flags & NVME_MPX_STARTED)
+		nvme_mpx_account_end(ns, rq);
+
 	/* The selector that counted the request uncounts it. */
 	if (nreq->flags & NVME_MPATH_CNT_ACTIVE)
 		nreq->mpx_acct->end_io(ns, rq);
@@ -154,6 +217,12 @@ void nvme_kick_requeue_lists(struct nvme_ctrl *ctrl)
 				 srcu_read_lock_held(&ctrl->srcu)) {
 		if (!ns->head->disk)
 			continue;
+		/*
+		 * Called when the controller went live again after a reset or
+		 * reconnect (and on fast-fail expiry): its paths are back.
+		 */
+		if (nvme_ctrl_state(ns->ctrl) == NVME_CTRL_LIVE)
+			nvme_mpx_path_returned(ns, NVME_MPX_RET_RECONNECT);
 		mpx_kick_requeue(ns->head);
 		if (nvme_ctrl_state(ns->ctrl) == NVME_CTRL_LIVE)
 			disk_uevent(ns->head->disk, KOBJ_CHANGE);
@@ -268,9 +337,15 @@ static void mpx_submit_bio(struct bio *bio)
 		submit_bio_noacct(bio);
 	} else if (mpx_path_may_return(head)) {
 		dev_warn_ratelimited(dev, "no usable path - requeuing I/O\n");
+		atomic_long_inc(&head->mpx.requeued);
+		trace_nvme_mpx_requeue(head->disk->disk_name,
+				       bio->bi_iter.bi_sector, false);
 		mpx_requeue_bio(head, bio);
 	} else {
 		dev_warn_ratelimited(dev, "no available path - failing I/O\n");
+		atomic_long_inc(&head->mpx.failed_no_path);
+		trace_nvme_mpx_requeue(head->disk->disk_name,
+				       bio->bi_iter.bi_sector, true);
 		bio_io_error(bio);
 	}
 	srcu_read_unlock(&head->srcu, idx);
@@ -420,6 +495,7 @@ int nvme_mpath_alloc_disk(struct nvme_ctrl *ctrl, struct nvme_ns_head *head)
 	spin_lock_init(&head->requeue_lock);
 	INIT_WORK(&head->requeue_work, mpx_requeue_work);
 	INIT_WORK(&head->partition_scan_work, mpx_partition_scan_work);
+	nvme_mpx_head_init(head);
 
 	/*
 	 * Private namespaces get a head disk as well when the subsystem can
@@ -521,6 +597,7 @@ void nvme_mpath_remove_disk(struct nvme_ns_head *head)
 	mpx_kick_requeue(head);
 	flush_work(&head->requeue_work);
 	flush_work(&head->partition_scan_work);
+	nvme_mpx_head_exit(head);
 	nvme_mpx_head_exit_policy(head);
 	put_disk(head->disk);
 }

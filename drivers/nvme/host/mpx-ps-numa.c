@@ -11,40 +11,28 @@
 #include <kunit/visibility.h>
 #include "mpx.h"
 
-static int mpx_numa_distance(struct nvme_mpx_policy *pol, int node,
-			     struct nvme_ns *ns)
+struct mpx_numa_arg {
+	struct nvme_mpx_policy *pol;
+	int node;
+};
+
+/* Distance beyond node-local; a controller without affinity is local. */
+static u64 mpx_numa_cost(struct nvme_ns *ns, void *data)
 {
+	struct mpx_numa_arg *arg = data;
 	int home = READ_ONCE(ns->ctrl->numa_node);
 
-	/* A controller without NUMA affinity is as close as any. */
 	if (home == NUMA_NO_NODE)
-		return LOCAL_DISTANCE;
-	return pol->distance(node, home);
+		return 0;
+	return max(arg->pol->distance(arg->node, home) - LOCAL_DISTANCE, 0);
 }
 
 static struct nvme_ns *mpx_numa_pick(struct nvme_mpx_policy *pol,
 				     struct nvme_ns_head *head, int node)
 {
-	int dist, best_dist[NVME_MPX_TIER_NONE] = { INT_MAX, INT_MAX };
-	struct nvme_ns *ns, *best[NVME_MPX_TIER_NONE] = { };
-	enum nvme_mpx_tier tier;
+	struct mpx_numa_arg arg = { .pol = pol, .node = node };
+	struct nvme_ns *ns = nvme_mpx_cheapest(head, mpx_numa_cost, &arg);
 
-	list_for_each_entry_srcu(ns, &head->list, siblings,
-				 srcu_read_lock_held(&head->srcu)) {
-		tier = nvme_mpx_tier(ns);
-		if (tier == NVME_MPX_TIER_NONE)
-			continue;
-		dist = mpx_numa_distance(pol, node, ns);
-		if (dist >= best_dist[tier])
-			continue;
-		best_dist[tier] = dist;
-		best[tier] = ns;
-		/* Nothing beats a node-local optimized path. */
-		if (tier == NVME_MPX_TIER_OPT && dist <= LOCAL_DISTANCE)
-			break;
-	}
-
-	ns = best[NVME_MPX_TIER_OPT] ?: best[NVME_MPX_TIER_NONOPT];
 	if (ns)
 		nvme_mpx_cache_set(pol->priv, node, ns);
 	return ns;

@@ -11,28 +11,16 @@
 #include <kunit/visibility.h>
 #include "mpx.h"
 
+static u64 mpx_qd_cost(struct nvme_ns *ns, void *arg)
+{
+	return atomic_read(&ns->ctrl->nr_active);
+}
+
+/* An idle optimized path cannot be beaten and ends the scan. */
 struct nvme_ns *nvme_mpx_qd_select(struct nvme_mpx_policy *pol,
 				   struct nvme_ns_head *head, int node)
 {
-	unsigned int depth, min[NVME_MPX_TIER_NONE] = { UINT_MAX, UINT_MAX };
-	struct nvme_ns *ns, *best[NVME_MPX_TIER_NONE] = { };
-	enum nvme_mpx_tier tier;
-
-	list_for_each_entry_srcu(ns, &head->list, siblings,
-				 srcu_read_lock_held(&head->srcu)) {
-		tier = nvme_mpx_tier(ns);
-		if (tier == NVME_MPX_TIER_NONE)
-			continue;
-		depth = atomic_read(&ns->ctrl->nr_active);
-		if (depth >= min[tier])
-			continue;
-		min[tier] = depth;
-		best[tier] = ns;
-		/* An idle optimized path cannot be beaten. */
-		if (tier == NVME_MPX_TIER_OPT && !depth)
-			break;
-	}
-	return best[NVME_MPX_TIER_OPT] ?: best[NVME_MPX_TIER_NONOPT];
+	return nvme_mpx_cheapest(head, mpx_qd_cost, NULL);
 }
 EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_qd_select);
 

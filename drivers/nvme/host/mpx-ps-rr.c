@@ -11,64 +11,57 @@
 #include <kunit/visibility.h>
 #include "mpx.h"
 
-/* True if @ns ends the search; remembers the first non-optimized path. */
-static bool mpx_rr_consider(struct nvme_ns *ns, struct nvme_ns **nonopt)
+/*
+ * True if @ns ends the search (an optimized path); otherwise remember it if
+ * it is the best fallback so far (lower tier, or first seen in ring order).
+ */
+static bool mpx_rr_consider(struct nvme_ns *ns, struct nvme_ns **fallback,
+			    enum nvme_mpx_tier *fb_tier)
 {
-	switch (nvme_mpx_tier(ns)) {
-	case NVME_MPX_TIER_OPT:
+	enum nvme_mpx_tier tier = nvme_mpx_tier(ns);
+
+	if (tier == NVME_MPX_TIER_OPT)
 		return true;
-	case NVME_MPX_TIER_NONOPT:
-		if (!*nonopt)
-			*nonopt = ns;
-		return false;
-	default:
-		return false;
+	if (tier < *fb_tier) {
+		*fallback = ns;
+		*fb_tier = tier;
 	}
+	return false;
 }
 
 struct nvme_ns *nvme_mpx_rr_select(struct nvme_mpx_policy *pol,
 				   struct nvme_ns_head *head, int node)
 {
 	struct nvme_ns *old = nvme_mpx_cache_get(pol->priv, node, head);
-	struct nvme_ns *ns, *nonopt = NULL;
+	enum nvme_mpx_tier fb_tier = NVME_MPX_TIER_NONE;
+	struct nvme_ns *ns, *fallback = NULL;
 
 	/*
-	 * Walk the ring once: the paths after @old, then the list from its
-	 * start up to @old.  Two bounded walks rather than one circular one,
-	 * so a stale @old that already left the list cannot make us spin.
+	 * Walk the ring once, @old last: the paths after @old, then the list
+	 * from its start up to and including @old.  Two bounded walks rather
+	 * than one circular one, so a stale @old that already left the list
+	 * cannot make us spin.  With no other optimized path @old is reused;
+	 * without any, the rotation goes on in the best tier left.
 	 */
 	if (old) {
 		ns = old;
 		list_for_each_entry_continue_rcu(ns, &head->list, siblings)
-			if (mpx_rr_consider(ns, &nonopt))
+			if (mpx_rr_consider(ns, &fallback, &fb_tier))
 				goto found;
 	}
 	list_for_each_entry_srcu(ns, &head->list, siblings,
 				 srcu_read_lock_held(&head->srcu)) {
+		if (mpx_rr_consider(ns, &fallback, &fb_tier))
+			goto found;
 		if (ns == old)
 			break;
-		if (mpx_rr_consider(ns, &nonopt))
-			goto found;
 	}
-
-	/* No other optimized path: stay where we are if that still works. */
-	if (old) {
-		switch (nvme_mpx_tier(old)) {
-		case NVME_MPX_TIER_OPT:
-			return old;
-		case NVME_MPX_TIER_NONOPT:
-			if (!nonopt)
-				return old;
-			break;
-		default:
-			break;
-		}
-	}
-	ns = nonopt;
+	ns = fallback;
 	if (!ns)
 		return NULL;
 found:
-	nvme_mpx_cache_set(pol->priv, node, ns);
+	if (ns != old)
+		nvme_mpx_cache_set(pol->priv, node, ns);
 	return ns;
 }
 EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_rr_select);

@@ -27,6 +27,9 @@ static const struct nvme_mpx_selector *const mpx_selectors[] = {
 	&nvme_mpx_numa,
 	&nvme_mpx_rr,
 	&nvme_mpx_qd,
+	&nvme_mpx_st,
+	&nvme_mpx_as,
+	&nvme_mpx_wrr,
 };
 
 static const struct nvme_mpx_selector *mpx_default_sel = &nvme_mpx_numa;
@@ -68,7 +71,7 @@ static const struct kernel_param_ops mpx_iopolicy_param_ops = {
 
 module_param_cb(iopolicy, &mpx_iopolicy_param_ops, NULL, 0644);
 MODULE_PARM_DESC(iopolicy,
-		 "Default multipath I/O policy; 'numa' (default), 'round-robin' or 'queue-depth'");
+		 "Default multipath I/O policy: numa (default), round-robin, queue-depth, service-time, active-standby or weighted");
 
 void nvme_mpath_default_iopolicy(struct nvme_subsystem *subsys)
 {

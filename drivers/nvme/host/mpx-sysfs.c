@@ -4,9 +4,17 @@
  *
  * Subsystem:  iopolicy         default policy of the subsystem's heads
  * Head disk:  mpx_iopolicy     the head's own policy, or inherit
+ *             mpx_failback, mpx_preferred, mpx_active, mpx_stat
  *             multipath/       links to the path disks
+ *             diag/            mainline's counters of I/O without a path
  * Path disk:  ana_grpid, ana_state, queue_depth, numa_nodes
+ *             mpx_state, mpx_priority, mpx_weight, mpx_stat
+ *             diag/            mainline's failover, retry, error counters
+ *
+ * Every write is checked completely before anything changes; a bad value
+ * gets -EINVAL and one rate-limited line naming the attribute.
  */
+#include <linux/kstrtox.h>
 #include <linux/nodemask.h>
 #include <linux/sysfs.h>
 #include <kunit/visibility.h>
@@ -41,6 +49,19 @@ static ssize_t iopolicy_store(struct device *dev, struct device_attribute *attr,
 /* sysfs.c lists this one by name in the subsystem's attributes. */
 struct device_attribute subsys_attr_iopolicy = __ATTR_RW(iopolicy);
 EXPORT_SYMBOL_IF_KUNIT(subsys_attr_iopolicy);
+
+static int mpx_invalid(struct device *dev, struct device_attribute *attr,
+		       const char *buf)
+{
+	dev_warn_ratelimited(dev, "invalid %s '%.*s'\n", attr->attr.name,
+			     (int)min_t(size_t, strcspn(buf, "\n"), 64), buf);
+	return -EINVAL;
+}
+
+static struct nvme_ns_head *mpx_dev_head(struct device *dev)
+{
+	return dev_to_disk(dev)->private_data;
+}
 
 static ssize_t ana_grpid_show(struct device *dev, struct device_attribute *attr,
 			      char *buf)
@@ -129,12 +150,254 @@ static ssize_t mpx_iopolicy_store(struct device *dev,
 }
 static DEVICE_ATTR_RW(mpx_iopolicy);
 
+/* Path: live, held (waiting for failback), failed (by the admin), down. */
+static ssize_t mpx_state_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	struct nvme_ns *ns = nvme_get_ns_from_dev(dev);
+	const char *state;
+
+	if (test_bit(NVME_MPX_P_FAILED, &ns->mpx.flags))
+		state = "failed";
+	else if (nvme_mpx_tier(ns) == NVME_MPX_TIER_NONE)
+		state = "down";
+	else if (test_bit(NVME_MPX_P_HELD, &ns->mpx.flags))
+		state = "held";
+	else
+		state = "live";
+	return sysfs_emit(buf, "%s\n", state);
+}
+
+static ssize_t mpx_state_store(struct device *dev,
+			       struct device_attribute *attr,
+			       const char *buf, size_t count)
+{
+	struct nvme_ns *ns = nvme_get_ns_from_dev(dev);
+	int ret;
+
+	if (sysfs_streq(buf, "fail"))
+		ret = nvme_mpx_path_set_failed(ns, true);
+	else if (sysfs_streq(buf, "reinstate"))
+		ret = nvme_mpx_path_set_failed(ns, false);
+	else if (sysfs_streq(buf, "activate"))
+		ret = nvme_mpx_path_activate(ns);
+	else
+		return mpx_invalid(dev, attr, buf);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(mpx_state);
+
+static ssize_t mpx_priority_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n",
+			  READ_ONCE(nvme_get_ns_from_dev(dev)->mpx.priority));
+}
+
+static ssize_t mpx_priority_store(struct device *dev,
+				  struct device_attribute *attr,
+				  const char *buf, size_t count)
+{
+	struct nvme_ns *ns = nvme_get_ns_from_dev(dev);
+	u8 prio;
+
+	if (kstrtou8(buf, 0, &prio))
+		return mpx_invalid(dev, attr, buf);
+	WRITE_ONCE(ns->mpx.priority, prio);
+	/* Selectors with cached choices must rank again. */
+	nvme_mpx_path_event(ns, NVME_MPX_PATH_REINSTATED);
+	return count;
+}
+static DEVICE_ATTR_RW(mpx_priority);
+
+#define NVME_MPX_WEIGHT_MAX	1000
+
+static ssize_t mpx_weight_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n",
+			  READ_ONCE(nvme_get_ns_from_dev(dev)->mpx.weight));
+}
+
+static ssize_t mpx_weight_store(struct device *dev,
+				struct device_attribute *attr,
+				const char *buf, size_t count)
+{
+	struct nvme_ns *ns = nvme_get_ns_from_dev(dev);
+	u16 weight;
+
+	if (kstrtou16(buf, 0, &weight) || !weight ||
+	    weight > NVME_MPX_WEIGHT_MAX)
+		return mpx_invalid(dev, attr, buf);
+	WRITE_ONCE(ns->mpx.weight, weight);
+	return count;
+}
+static DEVICE_ATTR_RW(mpx_weight);
+
+static ssize_t mpx_path_stat_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	struct nvme_mpx_path *p = &nvme_get_ns_from_dev(dev)->mpx;
+
+	return sysfs_emit(buf, "%lu %lu %lu %lu %d %llu\n",
+			  atomic_long_read(&p->ios),
+			  atomic_long_read(&p->bytes),
+			  atomic_long_read(&p->errors),
+			  atomic_long_read(&p->failovers),
+			  atomic_read(&p->inflight),
+			  READ_ONCE(p->lat_ewma));
+}
+
+static ssize_t mpx_head_stat_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	struct nvme_mpx_head *h = &mpx_dev_head(dev)->mpx;
+
+	return sysfs_emit(buf, "%lu %lu %lu\n",
+			  atomic_long_read(&h->failovers),
+			  atomic_long_read(&h->requeued),
+			  atomic_long_read(&h->failed_no_path));
+}
+
+/* One name, two meanings: the disk decides which one it shows. */
+static ssize_t mpx_stat_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	if (nvme_disk_is_ns_head(dev_to_disk(dev)))
+		return mpx_head_stat_show(dev, attr, buf);
+	return mpx_path_stat_show(dev, attr, buf);
+}
+static DEVICE_ATTR_RO(mpx_stat);
+
+static ssize_t mpx_failback_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	unsigned int fb = READ_ONCE(mpx_dev_head(dev)->mpx.failback);
+
+	switch (fb) {
+	case NVME_MPX_FB_IMMEDIATE:
+		return sysfs_emit(buf, "immediate\n");
+	case NVME_MPX_FB_MANUAL:
+		return sysfs_emit(buf, "manual\n");
+	case NVME_MPX_FB_FOLLOWOVER:
+		return sysfs_emit(buf, "followover\n");
+	default:
+		return sysfs_emit(buf, "%u\n", fb);
+	}
+}
+
+static ssize_t mpx_failback_store(struct device *dev,
+				  struct device_attribute *attr,
+				  const char *buf, size_t count)
+{
+	unsigned int fb;
+	int ret;
+
+	if (sysfs_streq(buf, "immediate"))
+		fb = NVME_MPX_FB_IMMEDIATE;
+	else if (sysfs_streq(buf, "manual"))
+		fb = NVME_MPX_FB_MANUAL;
+	else if (sysfs_streq(buf, "followover"))
+		fb = NVME_MPX_FB_FOLLOWOVER;
+	else if (kstrtouint(buf, 10, &fb) || fb > NVME_MPX_FB_MAX_SECS)
+		return mpx_invalid(dev, attr, buf);
+	ret = nvme_mpx_head_set_failback(mpx_dev_head(dev), fb);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(mpx_failback);
+
+static ssize_t mpx_preferred_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	struct nvme_ns_head *head = mpx_dev_head(dev);
+	const char *name = "none";
+	struct nvme_ns *ns;
+	ssize_t ret;
+	int idx;
+
+	idx = srcu_read_lock(&head->srcu);
+	list_for_each_entry_srcu(ns, &head->list, siblings,
+				 srcu_read_lock_held(&head->srcu))
+		if (test_bit(NVME_MPX_P_PINNED, &ns->mpx.flags))
+			name = ns->disk->disk_name;
+	ret = sysfs_emit(buf, "%s\n", name);
+	srcu_read_unlock(&head->srcu, idx);
+	return ret;
+}
+
+static ssize_t mpx_preferred_store(struct device *dev,
+				   struct device_attribute *attr,
+				   const char *buf, size_t count)
+{
+	struct nvme_ns_head *head = mpx_dev_head(dev);
+	struct nvme_ns *ns, *pin = NULL;
+	int idx, ret;
+
+	if (sysfs_streq(buf, "none") || sysfs_streq(buf, ""))
+		return nvme_mpx_head_set_preferred(head, NULL) ?: count;
+
+	/* Hold head->srcu: @pin must stay valid until it is flagged. */
+	idx = srcu_read_lock(&head->srcu);
+	list_for_each_entry_srcu(ns, &head->list, siblings,
+				 srcu_read_lock_held(&head->srcu))
+		if (sysfs_streq(buf, ns->disk->disk_name))
+			pin = ns;
+	if (pin)
+		ret = nvme_mpx_head_set_preferred(head, pin);
+	else
+		ret = mpx_invalid(dev, attr, buf);
+	srcu_read_unlock(&head->srcu, idx);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(mpx_preferred);
+
+/* The path active-standby last used; "none" under other policies. */
+static ssize_t mpx_active_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct nvme_ns_head *head = mpx_dev_head(dev);
+	struct nvme_mpx_policy *pol;
+	const char *name = "none";
+	struct nvme_ns *ns, *active = NULL;
+	ssize_t ret;
+	int idx;
+
+	idx = srcu_read_lock(&head->srcu);
+	pol = srcu_dereference(head->mpx_policy, &head->srcu);
+	if (pol)
+		active = nvme_mpx_as_active(pol);
+	/* Only trust the pointer if it is still one of our paths. */
+	list_for_each_entry_srcu(ns, &head->list, siblings,
+				 srcu_read_lock_held(&head->srcu))
+		if (ns == active)
+			name = ns->disk->disk_name;
+	ret = sysfs_emit(buf, "%s\n", name);
+	srcu_read_unlock(&head->srcu, idx);
+	return ret;
+}
+static DEVICE_ATTR_RO(mpx_active);
+
 static struct attribute *nvme_mpx_attrs[] = {
 	&dev_attr_queue_depth.attr,
 	&dev_attr_numa_nodes.attr,
+	&dev_attr_mpx_state.attr,
+	&dev_attr_mpx_priority.attr,
+	&dev_attr_mpx_weight.attr,
+	&dev_attr_mpx_stat.attr,
 	&dev_attr_mpx_iopolicy.attr,
+	&dev_attr_mpx_failback.attr,
+	&dev_attr_mpx_preferred.attr,
+	&dev_attr_mpx_active.attr,
 	NULL,
 };
+
+static bool mpx_attr_on_head(struct attribute *a)
+{
+	return a == &dev_attr_mpx_iopolicy.attr ||
+	       a == &dev_attr_mpx_failback.attr ||
+	       a == &dev_attr_mpx_preferred.attr ||
+	       a == &dev_attr_mpx_active.attr;
+}
 
 static umode_t nvme_mpx_attrs_visible(struct kobject *kobj,
 				      struct attribute *a, int n)
@@ -142,14 +405,98 @@ static umode_t nvme_mpx_attrs_visible(struct kobject *kobj,
 	struct device *dev = container_of(kobj, struct device, kobj);
 	bool is_head = nvme_disk_is_ns_head(dev_to_disk(dev));
 
-	if (a == &dev_attr_mpx_iopolicy.attr)
-		return is_head ? a->mode : 0;
-	return is_head ? 0 : a->mode;
+	if (a == &dev_attr_mpx_stat.attr)
+		return a->mode;
+	return is_head == mpx_attr_on_head(a) ? a->mode : 0;
 }
 
 const struct attribute_group nvme_mpx_attr_group = {
 	.attrs		= nvme_mpx_attrs,
 	.is_visible	= nvme_mpx_attrs_visible,
+};
+
+/*
+ * diag/: the counters mainline added later, under its names and meaning.
+ * Writing 0 resets one; nothing else may be written.
+ */
+static atomic_long_t *mpx_diag_counter(struct device *dev,
+				       struct device_attribute *attr);
+
+static ssize_t mpx_diag_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n",
+			  atomic_long_read(mpx_diag_counter(dev, attr)));
+}
+
+static ssize_t mpx_diag_store(struct device *dev,
+			      struct device_attribute *attr,
+			      const char *buf, size_t count)
+{
+	unsigned long val;
+
+	if (kstrtoul(buf, 10, &val) || val)
+		return mpx_invalid(dev, attr, buf);
+	atomic_long_set(mpx_diag_counter(dev, attr), 0);
+	return count;
+}
+
+static struct device_attribute mpx_diag_failover =
+	__ATTR(multipath_failover_count, 0644, mpx_diag_show, mpx_diag_store);
+static struct device_attribute mpx_diag_retry =
+	__ATTR(command_retry_count, 0644, mpx_diag_show, mpx_diag_store);
+static struct device_attribute mpx_diag_error =
+	__ATTR(command_error_count, 0644, mpx_diag_show, mpx_diag_store);
+static struct device_attribute mpx_diag_requeue =
+	__ATTR(io_requeue_no_usable_path_count, 0644, mpx_diag_show,
+	       mpx_diag_store);
+static struct device_attribute mpx_diag_fail =
+	__ATTR(io_fail_no_available_path_count, 0644, mpx_diag_show,
+	       mpx_diag_store);
+
+static atomic_long_t *mpx_diag_counter(struct device *dev,
+				       struct device_attribute *attr)
+{
+	struct nvme_ns_head *head;
+	struct nvme_ns *ns;
+
+	if (attr == &mpx_diag_requeue || attr == &mpx_diag_fail) {
+		head = mpx_dev_head(dev);
+		return attr == &mpx_diag_requeue ? &head->mpx.requeued :
+						   &head->mpx.failed_no_path;
+	}
+	ns = nvme_get_ns_from_dev(dev);
+	if (attr == &mpx_diag_failover)
+		return &ns->mpx.failovers;
+	if (attr == &mpx_diag_retry)
+		return &ns->mpx.retries;
+	return &ns->mpx.errors;
+}
+
+static struct attribute *nvme_mpx_diag_attrs[] = {
+	&mpx_diag_failover.attr,
+	&mpx_diag_retry.attr,
+	&mpx_diag_error.attr,
+	&mpx_diag_requeue.attr,
+	&mpx_diag_fail.attr,
+	NULL,
+};
+
+static umode_t nvme_mpx_diag_visible(struct kobject *kobj,
+				     struct attribute *a, int n)
+{
+	struct device *dev = container_of(kobj, struct device, kobj);
+	bool is_head = nvme_disk_is_ns_head(dev_to_disk(dev));
+	bool head_attr = a == &mpx_diag_requeue.attr ||
+			 a == &mpx_diag_fail.attr;
+
+	return is_head == head_attr ? a->mode : 0;
+}
+
+const struct attribute_group nvme_mpx_diag_group = {
+	.name		= "diag",
+	.attrs		= nvme_mpx_diag_attrs,
+	.is_visible	= nvme_mpx_diag_visible,
 };
 
 /*

@@ -83,6 +83,7 @@ struct nvme_mpx_policy {
 enum nvme_mpx_tier {
 	NVME_MPX_TIER_OPT,
 	NVME_MPX_TIER_NONOPT,
+	NVME_MPX_TIER_HELD,	/* usable, but waiting for failback */
 	NVME_MPX_TIER_NONE,	/* may not carry I/O right now */
 };
 
@@ -101,18 +102,77 @@ static inline bool nvme_mpx_path_ready(struct nvme_ns *ns)
 	       !test_bit(NVME_NS_ANA_PENDING, &ns->flags);
 }
 
+/*
+ * A path the admin failed carries nothing new.  A path held by the failback
+ * policy is still a last resort: holding it must never cost availability.
+ */
 static inline enum nvme_mpx_tier nvme_mpx_tier(struct nvme_ns *ns)
 {
-	if (!nvme_mpx_path_ready(ns))
+	unsigned long flags = READ_ONCE(ns->mpx.flags);
+	enum nvme_mpx_tier tier;
+
+	if (!nvme_mpx_path_ready(ns) || (flags & BIT(NVME_MPX_P_FAILED)))
 		return NVME_MPX_TIER_NONE;
 	switch (READ_ONCE(ns->ana_state)) {
 	case NVME_ANA_OPTIMIZED:
-		return NVME_MPX_TIER_OPT;
+		tier = NVME_MPX_TIER_OPT;
+		break;
 	case NVME_ANA_NONOPTIMIZED:
-		return NVME_MPX_TIER_NONOPT;
+		tier = NVME_MPX_TIER_NONOPT;
+		break;
 	default:
 		return NVME_MPX_TIER_NONE;
 	}
+	return (flags & BIT(NVME_MPX_P_HELD)) ? NVME_MPX_TIER_HELD : tier;
+}
+
+/*
+ * Selectors rank paths by one number: the tier in the top byte, their own
+ * cost below it, lowest wins.  Zero is an optimized path that cannot be
+ * beaten, which ends a scan early.
+ */
+#define NVME_MPX_COST_MAX	((1ULL << 56) - 1)
+
+static inline u64 nvme_mpx_key(enum nvme_mpx_tier tier, u64 cost)
+{
+	return (u64)tier << 56 | min_t(u64, cost, NVME_MPX_COST_MAX);
+}
+
+/*
+ * The usable path of @head with the lowest key, @cost giving the selector's
+ * part; ties go to the first path in head->list.  Inlined into each selector
+ * so that @cost is a direct call.  Caller holds head->srcu.
+ */
+static __always_inline struct nvme_ns *
+nvme_mpx_cheapest(struct nvme_ns_head *head,
+		  u64 (*cost)(struct nvme_ns *ns, void *arg), void *arg)
+{
+	u64 key, best_key = U64_MAX;
+	struct nvme_ns *ns, *best = NULL;
+	enum nvme_mpx_tier tier;
+
+	list_for_each_entry_srcu(ns, &head->list, siblings,
+				 srcu_read_lock_held(&head->srcu)) {
+		tier = nvme_mpx_tier(ns);
+		if (tier == NVME_MPX_TIER_NONE)
+			continue;
+		key = nvme_mpx_key(tier, cost(ns, arg));
+		if (key >= best_key)
+			continue;
+		best_key = key;
+		best = ns;
+		if (!key)
+			break;
+	}
+	return best;
+}
+
+/* Exponentially weighted moving average, new samples weigh 1 / 2^shift. */
+static inline u64 nvme_mpx_ewma(u64 avg, u64 sample, unsigned int shift)
+{
+	if (!avg)
+		return sample ?: 1;
+	return avg - (avg >> shift) + (sample >> shift);
 }
 
 /*
@@ -148,12 +208,23 @@ static inline void nvme_mpx_cache_set(struct nvme_mpx_node_cache *c,
 extern const struct nvme_mpx_selector nvme_mpx_numa;
 extern const struct nvme_mpx_selector nvme_mpx_rr;
 extern const struct nvme_mpx_selector nvme_mpx_qd;
+extern const struct nvme_mpx_selector nvme_mpx_st;
+extern const struct nvme_mpx_selector nvme_mpx_as;
+extern const struct nvme_mpx_selector nvme_mpx_wrr;
 struct nvme_ns *nvme_mpx_numa_select(struct nvme_mpx_policy *pol,
 				     struct nvme_ns_head *head, int node);
 struct nvme_ns *nvme_mpx_rr_select(struct nvme_mpx_policy *pol,
 				   struct nvme_ns_head *head, int node);
 struct nvme_ns *nvme_mpx_qd_select(struct nvme_mpx_policy *pol,
 				   struct nvme_ns_head *head, int node);
+struct nvme_ns *nvme_mpx_st_select(struct nvme_mpx_policy *pol,
+				   struct nvme_ns_head *head, int node);
+u64 nvme_mpx_st_estimate(struct nvme_ns *ns, unsigned long now);
+struct nvme_ns *nvme_mpx_as_select(struct nvme_mpx_policy *pol,
+				   struct nvme_ns_head *head, int node);
+struct nvme_ns *nvme_mpx_as_active(struct nvme_mpx_policy *pol);
+struct nvme_ns *nvme_mpx_wrr_select(struct nvme_mpx_policy *pol,
+				    struct nvme_ns_head *head, int node);
 
 /* Registry and policy instances (mpx-sel.c). */
 const struct nvme_mpx_selector *nvme_mpx_find_selector(const char *name);
@@ -176,9 +247,9 @@ static inline struct nvme_ns *
 nvme_mpx_policy_select(struct nvme_mpx_policy *pol, struct nvme_ns_head *head,
 		       int node)
 {
-	return INDIRECT_CALL_3(pol->sel->select, nvme_mpx_numa_select,
+	return INDIRECT_CALL_4(pol->sel->select, nvme_mpx_numa_select,
 			       nvme_mpx_rr_select, nvme_mpx_qd_select,
-			       pol, head, node);
+			       nvme_mpx_st_select, pol, head, node);
 }
 
 /* Path events, delivered to the head's current policy (mpx-sel.c). */
@@ -193,6 +264,29 @@ bool nvme_mpx_path_event(struct nvme_ns *ns, enum nvme_mpx_event ev);
 
 /* Head and I/O core (mpx-core.c). */
 void nvme_mpx_path_live(struct nvme_ns *ns);
+void nvme_mpx_account_start(struct nvme_ns *ns, struct request *rq);
+void nvme_mpx_account_end(struct nvme_ns *ns, struct request *rq);
+
+/* Health, admin state and failback (mpx-health.c). */
+enum nvme_mpx_return {
+	NVME_MPX_RET_RECONNECT,	/* its controller is live again */
+	NVME_MPX_RET_ADMIN,	/* the admin reinstated it */
+	NVME_MPX_RET_ANA,	/* the array made it (more) accessible */
+};
+
+bool nvme_mpx_fb_hold(unsigned int failback, enum nvme_mpx_return why,
+		      unsigned long now, unsigned long *until);
+unsigned long nvme_mpx_fb_scan(struct nvme_ns_head *head, unsigned long now);
+void nvme_mpx_path_returned(struct nvme_ns *ns, enum nvme_mpx_return why);
+void nvme_mpx_path_init(struct nvme_ns *ns);
+void nvme_mpx_head_init(struct nvme_ns_head *head);
+void nvme_mpx_head_exit(struct nvme_ns_head *head);
+int nvme_mpx_path_set_failed(struct nvme_ns *ns, bool failed);
+int nvme_mpx_path_activate(struct nvme_ns *ns);
+int nvme_mpx_head_set_failback(struct nvme_ns_head *head,
+			       unsigned int failback);
+int nvme_mpx_head_set_preferred(struct nvme_ns_head *head,
+				struct nvme_ns *ns);
 
 /* ANA (mpx-ana.c). */
 const char *nvme_mpx_ana_state_name(enum nvme_ana_state state);

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * NVMe multipath "active-standby" selector: all I/O goes down one path, the
+ * best usable one; the others are standbys in order of preference.
+ *
+ * Preference: the head's pinned path (mpx_preferred) while it is usable at
+ * all, then ANA tier (optimized, non-optimized, held by failback), then the
+ * path's mpx_priority (higher first), then the order the paths were found
+ * in.  When the active path fails, the next in that order takes over on
+ * the next I/O.  Whether I/O moves back when a better path returns is the
+ * failback policy's business (mpx-health.c), not the selector's.
+ */
+#include <linux/slab.h>
+#include <kunit/visibility.h>
+#include "mpx.h"
+#include "mpx-trace.h"
+
+struct mpx_as {
+	/* Last path handed out; only to report switches and for sysfs. */
+	struct nvme_ns *active;
+};
+
+static u64 mpx_as_key(struct nvme_ns *ns, enum nvme_mpx_tier tier)
+{
+	if (tier < NVME_MPX_TIER_HELD &&
+	    test_bit(NVME_MPX_P_PINNED, &ns->mpx.flags))
+		return 0;
+	return nvme_mpx_key(tier, 256 - READ_ONCE(ns->mpx.priority));
+}
+
+static const char *mpx_as_name(struct nvme_ns *ns)
+{
+	return ns && ns->disk ? ns->disk->disk_name : "none";
+}
+
+struct nvme_ns *nvme_mpx_as_select(struct nvme_mpx_policy *pol,
+				   struct nvme_ns_head *head, int node)
+{
+	struct mpx_as *as = pol->priv;
+	u64 key, best_key = U64_MAX;
+	struct nvme_ns *ns, *best = NULL, *old;
+	enum nvme_mpx_tier tier;
+
+	list_for_each_entry_srcu(ns, &head->list, siblings,
+				 srcu_read_lock_held(&head->srcu)) {
+		tier = nvme_mpx_tier(ns);
+		if (tier == NVME_MPX_TIER_NONE)
+			continue;
+		key = mpx_as_key(ns, tier);
+		if (key < best_key) {
+			best_key = key;
+			best = ns;
+		}
+	}
+
+	/* Rare: report each change of the active path exactly once. */
+	old = READ_ONCE(as->active);
+	if (unlikely(best != old) && best && cmpxchg(&as->active, old, best) == old) {
+		trace_nvme_mpx_switch(head->disk ? head->disk->disk_name : "?",
+				      mpx_as_name(old), mpx_as_name(best));
+		pr_info_ratelimited("nvme-mpx: %s: active path %s -> %s\n",
+				    head->disk ? head->disk->disk_name : "?",
+				    mpx_as_name(old), mpx_as_name(best));
+	}
+	return best;
+}
+EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_as_select);
+
+/* The path last handed out, if it is still one of the head's paths. */
+struct nvme_ns *nvme_mpx_as_active(struct nvme_mpx_policy *pol)
+{
+	struct mpx_as *as = pol->priv;
+
+	return pol->sel == &nvme_mpx_as ? READ_ONCE(as->active) : NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_as_active);
+
+static int mpx_as_init(struct nvme_mpx_policy *pol)
+{
+	struct mpx_as *as;
+
+	pol->priv = kzalloc(sizeof(*as), GFP_KERNEL);
+	return pol->priv ? 0 : -ENOMEM;
+}
+
+static void mpx_as_exit(struct nvme_mpx_policy *pol)
+{
+	kfree(pol->priv);
+}
+
+static void mpx_as_path_removed(struct nvme_mpx_policy *pol,
+				struct nvme_ns *ns)
+{
+	struct mpx_as *as = pol->priv;
+
+	cmpxchg(&as->active, ns, NULL);
+}
+
+const struct nvme_mpx_selector nvme_mpx_as = {
+	.name		= "active-standby",
+	.init		= mpx_as_init,
+	.exit		= mpx_as_exit,
+	.select		= nvme_mpx_as_select,
+	.path_removed	= mpx_as_path_removed,
+};
+EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_as);
