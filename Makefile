@@ -10,13 +10,14 @@
 #   make kunit      the KUnit suites alone
 #   make style      checkpatch --strict, sparse, shell syntax
 #   make bench      ours vs Debian's stock modules, same boot (ROUNDS=3 SECS=8)
+#   make bench-paths  policies on asymmetric TCP paths (netem), ours vs stock
 #   make deps       install the Debian packages the project needs
 #   make clean      remove out/ (the kernel cache stays: make distclean)
 
 SHELL := /bin/bash
 export KVER T ROUNDS SECS
 
-.PHONY: all deps fetch modules check demo vmtest kunit style bench clean distclean
+.PHONY: all deps fetch modules check demo vmtest kunit style bench bench-paths clean distclean
 
 all: modules
 
@@ -52,3 +53,6 @@ distclean: clean
 
 bench: modules
 	@bash tests/bench/run.sh
+
+bench-paths: modules
+	@bash tests/bench/paths.sh

@@ -1,0 +1,234 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Path control under fio verify on two paths: active-standby with a
+# preferred path, failover to the standby when the preferred path's port is
+# removed, failback under every policy (immediate, N seconds, manual,
+# followover) with the hold measured against its setting, weighted split,
+# an administratively failed path draining, bad knob values refused, the
+# diag/ counters and the tracepoints.
+. /mpx/lib.sh
+tr=${1:-tcp}
+name=pc-$tr
+
+tgt_setup "$tr" 2 "$name" brd 1 256 || { not_ok "$tr: target set-up"; exit 1; }
+mp_connect "$tr" 2 "$name" || { not_ok "$tr: a head with two live paths"; exit 1; }
+head=$(head_of "$name")
+set -- $(paths_of "$head")
+a=$1 b=$2
+H=/sys/block/$head
+
+rd() { cat "/sys/block/$1/$2"; }
+is() { [ "$(rd "$1" "$2")" = "$3" ]; }
+inflight() { cut -d' ' -f5 "/sys/block/$1/mpx_stat"; }
+inflight_is_0() { [ "$(inflight "$1")" -eq 0 ]; }
+
+# refuse DISK ATTR VALUE: the write fails and the value reads back as before.
+refuse() {
+	local f=/sys/block/$1/$2 old
+	old=$(cat "$f")
+	if echo "$3" >"$f" 2>/dev/null; then
+		not_ok "$tr: $2 accepted '$3'"
+	elif [ "$(cat "$f")" != "$old" ]; then
+		not_ok "$tr: $2 changed to '$(cat "$f")' by refused '$3'"
+	else
+		ok "$tr: $2 refuses '$3'"
+	fi
+}
+
+# ---- knobs: defaults and bad values ----
+check "$tr: defaults" sh -c "[ \"\$(cat $H/mpx_failback)\" = immediate ] &&
+	[ \"\$(cat $H/mpx_preferred)\" = none ] &&
+	[ \"\$(cat /sys/block/$a/mpx_state)\" = live ] &&
+	[ \"\$(cat /sys/block/$a/mpx_weight)\" = 1 ] &&
+	[ \"\$(cat /sys/block/$a/mpx_priority)\" = 0 ]"
+for v in 256 -1 abc 1x ''; do refuse "$a" mpx_priority "$v"; done
+for v in 0 1001 -5 w; do refuse "$a" mpx_weight "$v"; done
+for v in 86401 -1 soon 5s 0x10; do refuse "$head" mpx_failback "$v"; done
+for v in nvme99c99n99 "$head" bogus; do refuse "$head" mpx_preferred "$v"; done
+for v in offline '' 1; do refuse "$a" mpx_state "$v"; done
+refuse "$a" diag/multipath_failover_count 5
+refuse "$head" diag/io_requeue_no_usable_path_count x
+check "$tr: read-only mpx_active" sh -c "! echo $a 2>/dev/null >$H/mpx_active"
+
+mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
+T=/sys/kernel/tracing
+echo >$T/trace
+echo 1 >$T/events/nvme_mpx/enable
+
+# ---- active-standby: the preferred path carries everything ----
+echo active-standby >$H/mpx_iopolicy
+echo 10 >/sys/block/$a/mpx_priority
+fio_verify "$head" 600 >/tmp/pc-fio.out 2>&1 &
+fpid=$!
+wait_for 15 ios_above "$a" "$(($(path_ios "$a") + 200))"
+a0=$(path_ios "$a") b0=$(path_ios "$b")
+wait_for 20 ios_above "$a" $((a0 + 1000))
+db=$(($(path_ios "$b") - b0))
+check "$tr: active-standby: all I/O on $a ($b +$db)" [ $db -eq 0 ]
+check "$tr: mpx_active is $a" is "$head" mpx_active "$a"
+
+# cut_a DESC: remove port 1 (path a); I/O must move to b.
+cut_a() {
+	local b1
+	b1=$(path_ios "$b")
+	port_unlink 1 "$name"
+	check "$tr: $1: $a down" wait_for 20 is "$a" mpx_state down
+	check "$tr: $1: standby $b takes the I/O" wait_for 20 ios_above "$b" $((b1 + 300))
+	check "$tr: $1: mpx_active is $b" is "$head" mpx_active "$b"
+}
+
+# ---- immediate failback ----
+cut_a immediate
+port_link 1 "$name"
+check "$tr: immediate: $a back and live" wait_for 30 is "$a" mpx_state live
+a1=$(path_ios "$a")
+check "$tr: immediate: I/O back on $a" wait_for 15 ios_above "$a" $((a1 + 300))
+check "$tr: immediate: mpx_active is $a" is "$head" mpx_active "$a"
+
+# ---- a controller reset under I/O: the standby covers, $a returns ----
+echo 1 >"/sys/class/nvme/$(ctrl_of "$a")/reset_controller"
+check "$tr: reset: $a live again" wait_for 30 is "$a" mpx_state live
+a1=$(path_ios "$a")
+check "$tr: reset: I/O back on $a" wait_for 15 ios_above "$a" $((a1 + 300))
+
+# ---- ANA inaccessible under I/O: commands in flight fail over ----
+fo=$(cat /sys/block/$a/diag/multipath_failover_count)
+hf=$(cut -d' ' -f1 $H/mpx_stat)
+port_ana 1 inaccessible
+check "$tr: ana: $a inaccessible" wait_for 15 ana_is "$a" inaccessible
+b1=$(path_ios "$b")
+check "$tr: ana: I/O on $b" wait_for 15 ios_above "$b" $((b1 + 300))
+port_ana 1 optimized
+check "$tr: ana: $a optimized and live again" wait_for 15 is "$a" mpx_state live
+a1=$(path_ios "$a")
+check "$tr: ana: I/O back on $a" wait_for 15 ios_above "$a" $((a1 + 300))
+fo2=$(cat /sys/block/$a/diag/multipath_failover_count)
+hf2=$(cut -d' ' -f1 $H/mpx_stat)
+diag "failovers: $a $fo -> $fo2, head $hf -> $hf2"
+check "$tr: ana: failovers counted on the path and the head" \
+	[ "$fo2" -gt "$fo" -a $((hf2 - hf)) -ge $((fo2 - fo)) ]
+echo 0 >/sys/block/$a/diag/multipath_failover_count
+check "$tr: diag counter reset by writing 0" is "$a" diag/multipath_failover_count 0
+
+# ---- timed failback: held for N seconds after it returns ----
+echo 4 >$H/mpx_failback
+check "$tr: mpx_failback reads back 4" is "$head" mpx_failback 4
+cut_a "failback 4"
+port_link 1 "$name"
+if wait_for 30 is "$a" mpx_state held; then
+	t1=$(now_ms) h1=$(path_ios "$a") g1=$(path_ios "$b")
+	# Watch the first 2.5 s of the hold (the release itself is only seen
+	# by polling, so the I/O right after it cannot be told apart).
+	sleep 2.5
+	h2=$(path_ios "$a") g2=$(path_ios "$b")
+	check "$tr: failback 4: no I/O on $a while held (+$((h2 - h1)), $b +$((g2 - g1)))" \
+		[ $((h2 - h1)) -le 16 -a $((g2 - g1)) -gt 100 ]
+	check "$tr: failback 4: still held after 2.5 s" is "$a" mpx_state held
+	wait_for 15 is "$a" mpx_state live
+	t2=$(now_ms)
+	diag "held for about $((t2 - t1)) ms"
+	check "$tr: failback 4: held $((t2 - t1)) ms, within 20% of 4 s" \
+		[ $((t2 - t1)) -ge 3200 -a $((t2 - t1)) -le 4800 ]
+	h2=$(path_ios "$a")
+	check "$tr: failback 4: I/O back on $a" wait_for 15 ios_above "$a" $((h2 + 300))
+else
+	not_ok "$tr: failback 4: $a never held"
+fi
+
+# observe_idle SECS: a stays held and carries nothing while b is busy.
+observe_idle() {
+	local a1 b1
+	a1=$(path_ios "$a") b1=$(path_ios "$b")
+	sleep "$1"
+	check "$tr: $2: $a held, no I/O for $1 s ($a +$(($(path_ios "$a") - a1)), $b +$(($(path_ios "$b") - b1)))" \
+		[ "$(rd "$a" mpx_state)" = held -a $(($(path_ios "$a") - a1)) -le 16 -a \
+		$(($(path_ios "$b") - b1)) -gt 100 ]
+}
+
+# ---- manual failback ----
+echo manual >$H/mpx_failback
+cut_a manual
+port_link 1 "$name"
+check "$tr: manual: $a back, held" wait_for 30 is "$a" mpx_state held
+observe_idle 3 manual
+echo activate >/sys/block/$a/mpx_state
+a1=$(path_ios "$a")
+check "$tr: manual: activate brings I/O back to $a" wait_for 15 ios_above "$a" $((a1 + 300))
+
+# ---- followover: a path that returns by itself fails back ... ----
+echo followover >$H/mpx_failback
+cut_a followover
+port_link 1 "$name"
+check "$tr: followover: reconnected $a is live" wait_for 30 is "$a" mpx_state live
+a1=$(path_ios "$a")
+check "$tr: followover: I/O back on $a" wait_for 15 ios_above "$a" $((a1 + 300))
+# ... one the array moved (ANA) does not.
+port_ana 1 non-optimized
+check "$tr: followover: $a non-optimized" wait_for 15 ana_is "$a" non-optimized
+b1=$(path_ios "$b")
+check "$tr: followover: I/O on optimized $b" wait_for 15 ios_above "$b" $((b1 + 300))
+port_ana 1 optimized
+check "$tr: followover: $a optimized again but held" wait_for 15 is "$a" mpx_state held
+observe_idle 3 followover
+echo activate >/sys/block/$a/mpx_state
+a1=$(path_ios "$a")
+check "$tr: followover: activate brings I/O back" wait_for 15 ios_above "$a" $((a1 + 300))
+echo immediate >$H/mpx_failback
+
+# ---- pinned path beats priority and ANA tier ----
+port_ana 2 non-optimized
+wait_for 15 ana_is "$b" non-optimized
+echo "$b" >$H/mpx_preferred
+check "$tr: mpx_preferred reads back $b" is "$head" mpx_preferred "$b"
+b1=$(path_ios "$b")
+check "$tr: pinned non-optimized $b takes the I/O" wait_for 15 ios_above "$b" $((b1 + 300))
+a1=$(path_ios "$a") b1=$(path_ios "$b")
+wait_for 15 ios_above "$b" $((b1 + 500))
+check "$tr: pinned: $a idle (+$(($(path_ios "$a") - a1)))" [ $(($(path_ios "$a") - a1)) -le 16 ]
+echo none >$H/mpx_preferred
+port_ana 2 optimized
+wait_for 15 ana_is "$b" optimized
+
+# ---- weighted: split by weight within 10% ----
+echo weighted >$H/mpx_iopolicy
+echo 3 >/sys/block/$a/mpx_weight
+echo 1 >/sys/block/$b/mpx_weight
+wait_for 10 ios_above "$b" "$(($(path_ios "$b") + 50))"
+a1=$(path_ios "$a") b1=$(path_ios "$b")
+wait_for 30 ios_above "$a" $((a1 + 3000))
+da=$(($(path_ios "$a") - a1)) db=$(($(path_ios "$b") - b1))
+diag "weighted 3:1: $a +$da, $b +$db"
+check "$tr: weighted 3:1 split within 10% ($da:$db)" \
+	[ $((10 * da)) -ge $((27 * db)) -a $((10 * da)) -le $((33 * db)) ]
+
+# ---- a failed path drains and carries nothing after ----
+echo fail >/sys/block/$a/mpx_state
+check "$tr: fail: $a reads failed" is "$a" mpx_state failed
+check "$tr: fail: $a drains within 5 s" wait_for 5 inflight_is_0 "$a"
+a1=$(path_ios "$a") b1=$(path_ios "$b")
+wait_for 15 ios_above "$b" $((b1 + 500))
+check "$tr: fail: nothing on $a after draining (+$(($(path_ios "$a") - a1)))" \
+	[ $(($(path_ios "$a") - a1)) -eq 0 ]
+echo reinstate >/sys/block/$a/mpx_state
+check "$tr: reinstate: $a live" is "$a" mpx_state live
+a1=$(path_ios "$a")
+check "$tr: reinstate: I/O on $a again" wait_for 15 ios_above "$a" $((a1 + 300))
+
+# ---- service-time on equal paths uses both ----
+echo service-time >$H/mpx_iopolicy
+a1=$(path_ios "$a") b1=$(path_ios "$b")
+check "$tr: service-time: both equal paths busy" \
+	sh -c ". /mpx/lib.sh; wait_for 20 ios_above $a $((a1 + 300)) && wait_for 20 ios_above $b $((b1 + 300))"
+check "$tr: service-time: latency averages in mpx_stat" \
+	[ "$(cut -d' ' -f6 /sys/block/$a/mpx_stat)" -gt 0 ]
+
+killall -INT fio
+wait $fpid
+fio_clean /tmp/pc-fio.out || sed 's/^/# /' /tmp/pc-fio.out | tail -n 20
+check "$tr: fio verify across every switch" fio_clean /tmp/pc-fio.out
+
+echo 0 >$T/events/nvme_mpx/enable
+for ev in nvme_mpx_switch nvme_mpx_failback nvme_mpx_failover; do
+	check "$tr: tracepoint $ev fired" grep -q "$ev:" $T/trace
+done
+exit $MPX_FAILED
