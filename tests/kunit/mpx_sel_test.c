@@ -55,6 +55,8 @@ static int mpx_test_init(struct kunit *test)
 	INIT_LIST_HEAD(&t->head->list);
 	KUNIT_ASSERT_EQ(test, init_srcu_struct(&t->head->srcu), 0);
 	mutex_init(&t->head->lock);
+	nvme_mpx_head_init(t->head);
+	nvme_mpx_fail_init(t->head);
 	t->head->subsys = t->subsys;
 	test->priv = t;
 	return 0;
@@ -89,6 +91,7 @@ static struct nvme_ns *mpx_test_add(struct kunit *test,
 	ns->ctrl = ctrl;
 	ns->head = t->head;
 	ns->ana_state = ana;
+	nvme_mpx_path_init(ns);
 	set_bit(NVME_NS_READY, &ns->flags);
 	list_add_tail_rcu(&ns->siblings, &t->head->list);
 	t->ns[t->nr++] = ns;
@@ -100,9 +103,25 @@ static void mpx_test_use(struct kunit *test,
 {
 	struct mpx_test *t = test->priv;
 
+	struct nvme_ns *ns;
+	int idx;
+
 	nvme_mpx_policy_free(t->pol);
 	t->pol = nvme_mpx_policy_alloc(sel, MPX_TEST_NODES, mpx_test_distance);
 	KUNIT_ASSERT_NOT_NULL(test, t->pol);
+	/* As mpx_head_apply() does: introduce the paths before selecting. */
+	if (!sel->path_added)
+		return;
+	idx = srcu_read_lock(&t->head->srcu);
+	list_for_each_entry_srcu(ns, &t->head->list, siblings,
+				 srcu_read_lock_held(&t->head->srcu))
+		sel->path_added(t->pol, ns);
+	srcu_read_unlock(&t->head->srcu, idx);
+}
+
+static struct nvme_mpx_policy *t_pol(struct kunit *test)
+{
+	return ((struct mpx_test *)test->priv)->pol;
 }
 
 static struct nvme_ns *mpx_test_select(struct kunit *test, int node)
@@ -145,6 +164,7 @@ static void mpx_test_reinstated(struct kunit *test, struct nvme_ns *ns)
 
 static const struct nvme_mpx_selector *const mpx_test_sels[] = {
 	&nvme_mpx_numa, &nvme_mpx_rr, &nvme_mpx_qd,
+	&nvme_mpx_st, &nvme_mpx_as, &nvme_mpx_wrr,
 };
 
 static void mpx_test_sel_desc(const struct nvme_mpx_selector *const *sel,
@@ -172,7 +192,7 @@ static void mpx_test_empty(struct kunit *test)
 /*
  * The condition of one path and the tier it must land in, written out
  * here independently of nvme_mpx_tier(): 0 optimized, 1 non-optimized,
- * 2 must not be used.
+ * 2 held by failback (last resort), 3 must not be used.
  */
 struct mpx_test_cond {
 	enum nvme_ana_state ana;
@@ -180,24 +200,31 @@ struct mpx_test_cond {
 	bool ready;
 	bool ana_pending;
 	int tier;
+	bool failed;
+	bool held;
 };
 
 static const struct mpx_test_cond mpx_test_conds[] = {
 	{ NVME_ANA_OPTIMIZED,	    NVME_CTRL_LIVE,	  true,  false, 0 },
 	{ NVME_ANA_NONOPTIMIZED,    NVME_CTRL_LIVE,	  true,  false, 1 },
-	{ NVME_ANA_INACCESSIBLE,    NVME_CTRL_LIVE,	  true,  false, 2 },
-	{ NVME_ANA_PERSISTENT_LOSS, NVME_CTRL_LIVE,	  true,  false, 2 },
-	{ NVME_ANA_CHANGE,	    NVME_CTRL_LIVE,	  true,  false, 2 },
-	{ 0,			    NVME_CTRL_LIVE,	  true,  false, 2 },
+	{ NVME_ANA_INACCESSIBLE,    NVME_CTRL_LIVE,	  true,  false, 3 },
+	{ NVME_ANA_PERSISTENT_LOSS, NVME_CTRL_LIVE,	  true,  false, 3 },
+	{ NVME_ANA_CHANGE,	    NVME_CTRL_LIVE,	  true,  false, 3 },
+	{ 0,			    NVME_CTRL_LIVE,	  true,  false, 3 },
 	{ NVME_ANA_OPTIMIZED,	    NVME_CTRL_DELETING,	  true,  false, 0 },
 	{ NVME_ANA_NONOPTIMIZED,    NVME_CTRL_DELETING,	  true,  false, 1 },
-	{ NVME_ANA_OPTIMIZED,	    NVME_CTRL_RESETTING,  true,  false, 2 },
-	{ NVME_ANA_OPTIMIZED,	    NVME_CTRL_CONNECTING, true,  false, 2 },
-	{ NVME_ANA_NONOPTIMIZED,    NVME_CTRL_DEAD,	  true,  false, 2 },
-	{ NVME_ANA_OPTIMIZED,	    NVME_CTRL_DELETING_NOIO, true, false, 2 },
-	{ NVME_ANA_OPTIMIZED,	    NVME_CTRL_NEW,	  true,  false, 2 },
-	{ NVME_ANA_OPTIMIZED,	    NVME_CTRL_LIVE,	  false, false, 2 },
-	{ NVME_ANA_NONOPTIMIZED,    NVME_CTRL_LIVE,	  true,  true,  2 },
+	{ NVME_ANA_OPTIMIZED,	    NVME_CTRL_RESETTING,  true,  false, 3 },
+	{ NVME_ANA_OPTIMIZED,	    NVME_CTRL_CONNECTING, true,  false, 3 },
+	{ NVME_ANA_NONOPTIMIZED,    NVME_CTRL_DEAD,	  true,  false, 3 },
+	{ NVME_ANA_OPTIMIZED,	    NVME_CTRL_DELETING_NOIO, true, false, 3 },
+	{ NVME_ANA_OPTIMIZED,	    NVME_CTRL_NEW,	  true,  false, 3 },
+	{ NVME_ANA_OPTIMIZED,	    NVME_CTRL_LIVE,	  false, false, 3 },
+	{ NVME_ANA_NONOPTIMIZED,    NVME_CTRL_LIVE,	  true,  true,  3 },
+	/* Failed by the admin: out, whatever else. */
+	{ NVME_ANA_OPTIMIZED,	    NVME_CTRL_LIVE,	  true,  false, 3, true },
+	/* Held by failback: after every non-held usable path. */
+	{ NVME_ANA_OPTIMIZED,	    NVME_CTRL_LIVE,	  true,  false, 2, false, true },
+	{ NVME_ANA_INACCESSIBLE,    NVME_CTRL_LIVE,	  true,  false, 3, false, true },
 };
 
 static void mpx_test_apply_cond(struct nvme_ns *ns,
@@ -207,6 +234,8 @@ static void mpx_test_apply_cond(struct nvme_ns *ns,
 	ns->ctrl->state = c->state;
 	assign_bit(NVME_NS_READY, &ns->flags, c->ready);
 	assign_bit(NVME_NS_ANA_PENDING, &ns->flags, c->ana_pending);
+	assign_bit(NVME_MPX_P_FAILED, &ns->mpx.flags, c->failed);
+	assign_bit(NVME_MPX_P_HELD, &ns->mpx.flags, c->held);
 }
 
 static void mpx_test_tier_matrix_n(struct kunit *test, int n)
@@ -222,7 +251,7 @@ static void mpx_test_tier_matrix_n(struct kunit *test, int n)
 	for (combo = 0; combo < total; combo++) {
 		int c = combo;
 
-		best = 2;
+		best = 3;
 		want = -1;
 		for (i = 0; i < n; i++) {
 			const struct mpx_test_cond *cond = &mpx_test_conds[c % nc];
@@ -624,6 +653,545 @@ static void mpx_test_qd_accounting(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, nvme_mpx_rr.start_io);
 }
 
+/* ---- service-time ---- */
+
+static void mpx_test_set_lat(struct nvme_ns *ns, u64 lat_ns, u32 depth,
+			     int inflight)
+{
+	ns->mpx.lat_ewma = lat_ns;
+	ns->mpx.qd_ewma = depth << 4;
+	ns->mpx.last_done = jiffies;
+	atomic_set(&ns->mpx.inflight, inflight);
+}
+
+static void mpx_test_ewma(struct kunit *test)
+{
+	u64 avg = 0;
+	int i;
+
+	/* The first sample is taken as is; zero stays "unmeasured". */
+	KUNIT_EXPECT_EQ(test, nvme_mpx_ewma(0, 800, 3), 800);
+	KUNIT_EXPECT_EQ(test, nvme_mpx_ewma(0, 0, 3), 1);
+	/* 1/8 of the way towards each new sample. */
+	KUNIT_EXPECT_EQ(test, nvme_mpx_ewma(800, 1600, 3), 900);
+	KUNIT_EXPECT_EQ(test, nvme_mpx_ewma(800, 0, 3), 700);
+	/* A step converges: within 1% after 40 samples, never overshoots. */
+	avg = 1000;
+	for (i = 0; i < 40; i++) {
+		avg = nvme_mpx_ewma(avg, 31000000, 3);
+		KUNIT_EXPECT_LE(test, avg, 31000000);
+	}
+	KUNIT_EXPECT_GE(test, avg, 31000000 / 100 * 99);
+	/* Large latencies do not overflow. */
+	KUNIT_EXPECT_EQ(test, nvme_mpx_ewma(U64_MAX / 2, U64_MAX / 2, 3),
+			U64_MAX / 2 - ((U64_MAX / 2) >> 3) +
+			((U64_MAX / 2) >> 3));
+}
+
+static void mpx_test_st_estimate(struct kunit *test)
+{
+	unsigned long now = jiffies;
+	struct nvme_ns *a;
+
+	a = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
+	/* Unmeasured: one probe, then nothing until it completes. */
+	KUNIT_EXPECT_EQ(test, nvme_mpx_st_estimate(a, now), 0);
+	atomic_set(&a->mpx.inflight, 1);
+	KUNIT_EXPECT_EQ(test, nvme_mpx_st_estimate(a, now),
+			NVME_MPX_COST_MAX);
+
+	/* 1 ms at depth 4; at depth 7 (+1 new) expect 2 ms. */
+	mpx_test_set_lat(a, 1000000, 4, 7);
+	KUNIT_EXPECT_EQ(test, nvme_mpx_st_estimate(a, now), 2000000);
+	/* An empty queue costs what one request took at depth 1. */
+	mpx_test_set_lat(a, 1000000, 1, 0);
+	KUNIT_EXPECT_EQ(test, nvme_mpx_st_estimate(a, now), 1000000);
+
+	/* Stale numbers: probe again, once. */
+	KUNIT_EXPECT_EQ(test, nvme_mpx_st_estimate(a, now + 6 * HZ), 0);
+	atomic_set(&a->mpx.inflight, 1);
+	KUNIT_EXPECT_EQ(test, nvme_mpx_st_estimate(a, now + 6 * HZ),
+			NVME_MPX_COST_MAX);
+	KUNIT_EXPECT_EQ(test, nvme_mpx_st_estimate(a, now + 4 * HZ),
+			2000000);
+}
+
+/* A far path only gets I/O once the near one queues longer than it. */
+static void mpx_test_st_asymmetric(struct kunit *test)
+{
+	struct nvme_ns *fast, *slow;
+	int depth;
+
+	fast = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
+	slow = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
+	mpx_test_use(test, &nvme_mpx_st);
+	/* Fast: 0.3 ms per request of queue (CPU bound); slow: 31 ms flat. */
+	mpx_test_set_lat(slow, 31000000, 1, 0);
+	for (depth = 0; depth < 32; depth++) {
+		mpx_test_set_lat(fast, 300000ULL * 32, 32, depth);
+		KUNIT_EXPECT_PTR_EQ_MSG(test, mpx_test_select(test, 0), fast,
+					"depth %d", depth);
+	}
+	/* Queued far beyond 31 ms on the fast path: spill over. */
+	mpx_test_set_lat(fast, 300000ULL * 32, 32, 200);
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), slow);
+	/* ... but never to a worse ANA tier. */
+	slow->ana_state = NVME_ANA_NONOPTIMIZED;
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), fast);
+}
+
+/* Equal paths: the queues are kept level, like queue-depth does. */
+static void mpx_test_st_symmetric(struct kunit *test)
+{
+	struct nvme_ns *a, *b, *ns;
+	int i;
+
+	a = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
+	b = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
+	mpx_test_use(test, &nvme_mpx_st);
+	mpx_test_set_lat(a, 500000, 8, 0);
+	mpx_test_set_lat(b, 500000, 8, 0);
+	for (i = 0; i < 64; i++) {
+		ns = mpx_test_select(test, 0);
+		atomic_inc(&ns->mpx.inflight);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->mpx.inflight), 32);
+	KUNIT_EXPECT_EQ(test, atomic_read(&b->mpx.inflight), 32);
+}
+
+/* ---- weighted ---- */
+
+static void mpx_test_wrr_split(struct kunit *test)
+{
+	static const u16 weights[] = { 3, 1, 6 };
+	int count[3] = { }, run = 0, longest = 0, i, j;
+	struct nvme_ns *ns[3], *got, *prev = NULL;
+
+	for (i = 0; i < 3; i++) {
+		ns[i] = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
+		ns[i]->mpx.weight = weights[i];
+	}
+	mpx_test_use(test, &nvme_mpx_wrr);
+	for (i = 0; i < 1000; i++) {
+		got = mpx_test_select(test, 0);
+		for (j = 0; j < 3; j++)
+			if (got == ns[j])
+				count[j]++;
+		run = got == prev ? run + 1 : 1;
+		longest = max(longest, run);
+		prev = got;
+	}
+	/* Exact to one round of the weights (3 + 1 + 6 = 10). */
+	KUNIT_EXPECT_EQ(test, count[0], 300);
+	KUNIT_EXPECT_EQ(test, count[1], 100);
+	KUNIT_EXPECT_EQ(test, count[2], 600);
+	/* Smooth: the heaviest path never runs more than twice in a row. */
+	KUNIT_EXPECT_LE(test, longest, 2);
+}
+
+/* Weights act within a tier; a rejoining path does not get a burst. */
+static void mpx_test_wrr_tiers_and_join(struct kunit *test)
+{
+	struct nvme_ns *a, *b, *n;
+	int i, got_b = 0;
+
+	a = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
+	b = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
+	n = mpx_test_add(test, NVME_ANA_NONOPTIMIZED, 0);
+	n->mpx.weight = 1000;
+	mpx_test_use(test, &nvme_mpx_wrr);
+	for (i = 0; i < 100; i++)
+		KUNIT_EXPECT_PTR_NE(test, mpx_test_select(test, 0), n);
+
+	/* b away for 1000 I/Os, then back: level with a, not behind. */
+	b->ctrl->state = NVME_CTRL_CONNECTING;
+	for (i = 0; i < 1000; i++)
+		KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), a);
+	b->ctrl->state = NVME_CTRL_LIVE;
+	mpx_test_reinstated(test, b);
+	for (i = 0; i < 100; i++)
+		got_b += mpx_test_select(test, 0) == b;
+	KUNIT_EXPECT_EQ(test, got_b, 50);
+}
+
+/* ---- active-standby ---- */
+
+static void mpx_test_as_order(struct kunit *test)
+{
+	struct nvme_ns *a, *b, *c, *n;
+
+	a = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
+	b = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
+	c = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
+	n = mpx_test_add(test, NVME_ANA_NONOPTIMIZED, 0);
+	mpx_test_use(test, &nvme_mpx_as);
+	/* Equal priorities: the first found, every time, from every node. */
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), a);
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 3), a);
+	KUNIT_EXPECT_PTR_EQ(test, nvme_mpx_as_active(t_pol(test)), a);
+
+	/* Priorities order the standbys; higher first. */
+	b->mpx.priority = 10;
+	c->mpx.priority = 20;
+	n->mpx.priority = 255;
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), c);
+	KUNIT_EXPECT_PTR_EQ(test, nvme_mpx_as_active(t_pol(test)), c);
+	c->ctrl->state = NVME_CTRL_RESETTING;
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), b);
+	b->ctrl->state = NVME_CTRL_RESETTING;
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), a);
+	/* Optimized before non-optimized, whatever the priority. */
+	a->ctrl->state = NVME_CTRL_RESETTING;
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), n);
+
+	/* A pin beats tier and priority while its path is usable. */
+	a->ctrl->state = NVME_CTRL_LIVE;
+	b->ctrl->state = NVME_CTRL_LIVE;
+	c->ctrl->state = NVME_CTRL_LIVE;
+	set_bit(NVME_MPX_P_PINNED, &n->mpx.flags);
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), n);
+	n->ana_state = NVME_ANA_INACCESSIBLE;
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), c);
+	/* ... and a held pinned path waits like any other. */
+	n->ana_state = NVME_ANA_OPTIMIZED;
+	set_bit(NVME_MPX_P_HELD, &n->mpx.flags);
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), c);
+}
+
+/* ---- failback over a simulated clock ---- */
+
+static void mpx_test_fb_hold(struct kunit *test)
+{
+	unsigned long until = 42;
+
+	KUNIT_EXPECT_FALSE(test, nvme_mpx_fb_hold(NVME_MPX_FB_IMMEDIATE,
+						  NVME_MPX_RET_RECONNECT, 100,
+						  &until));
+	KUNIT_EXPECT_FALSE(test, nvme_mpx_fb_hold(NVME_MPX_FB_IMMEDIATE,
+						  NVME_MPX_RET_ANA, 100,
+						  &until));
+	KUNIT_EXPECT_EQ(test, until, 42);
+
+	KUNIT_EXPECT_TRUE(test, nvme_mpx_fb_hold(NVME_MPX_FB_MANUAL,
+						 NVME_MPX_RET_RECONNECT, 100,
+						 &until));
+	KUNIT_EXPECT_EQ(test, until, 0);
+	until = 42;
+	KUNIT_EXPECT_TRUE(test, nvme_mpx_fb_hold(NVME_MPX_FB_MANUAL,
+						 NVME_MPX_RET_ADMIN, 100,
+						 &until));
+	KUNIT_EXPECT_EQ(test, until, 0);
+
+	/* followover: only a move made by the array is kept. */
+	KUNIT_EXPECT_FALSE(test, nvme_mpx_fb_hold(NVME_MPX_FB_FOLLOWOVER,
+						  NVME_MPX_RET_RECONNECT, 100,
+						  &until));
+	KUNIT_EXPECT_FALSE(test, nvme_mpx_fb_hold(NVME_MPX_FB_FOLLOWOVER,
+						  NVME_MPX_RET_ADMIN, 100,
+						  &until));
+	KUNIT_EXPECT_TRUE(test, nvme_mpx_fb_hold(NVME_MPX_FB_FOLLOWOVER,
+						 NVME_MPX_RET_ANA, 100,
+						 &until));
+	KUNIT_EXPECT_EQ(test, until, 0);
+
+	/* Seconds: a deadline, never 0 even where jiffies wrap to it. */
+	KUNIT_EXPECT_TRUE(test, nvme_mpx_fb_hold(10, NVME_MPX_RET_ANA, 100,
+						 &until));
+	KUNIT_EXPECT_EQ(test, until, 100 + 10 * HZ);
+	KUNIT_EXPECT_TRUE(test, nvme_mpx_fb_hold(1, NVME_MPX_RET_RECONNECT,
+						 -(unsigned long)HZ, &until));
+	KUNIT_EXPECT_EQ(test, until, 1);
+}
+
+static void mpx_test_fb_timeline(struct kunit *test)
+{
+	struct mpx_test *t = test->priv;
+	unsigned long t0 = jiffies, next;
+	struct nvme_ns *a, *b;
+
+	a = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
+	b = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
+	a->mpx.priority = 1;
+	mpx_test_use(test, &nvme_mpx_as);
+	t->head->mpx.failback = 5;
+
+	/* a comes back: held, b keeps the I/O. */
+	nvme_mpx_path_returned(a, NVME_MPX_RET_RECONNECT);
+	KUNIT_EXPECT_TRUE(test, test_bit(NVME_MPX_P_HELD, &a->mpx.flags));
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), b);
+	next = nvme_mpx_fb_scan(t->head, t0 + 4 * HZ);
+	KUNIT_EXPECT_EQ(test, next, a->mpx.held_until);
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), b);
+
+	/* Lost and back again at +3 s: the clock restarts. */
+	nvme_mpx_path_returned(a, NVME_MPX_RET_RECONNECT);
+	a->mpx.held_until = t0 + 3 * HZ + 5 * HZ;
+	KUNIT_EXPECT_NE(test, nvme_mpx_fb_scan(t->head, t0 + 5 * HZ), 0);
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), b);
+	KUNIT_EXPECT_NE(test, nvme_mpx_fb_scan(t->head, t0 + 8 * HZ - 1), 0);
+	KUNIT_EXPECT_TRUE(test, test_bit(NVME_MPX_P_HELD, &a->mpx.flags));
+
+	/* Due: released, nothing left to wait for, a is active again. */
+	KUNIT_EXPECT_EQ(test, nvme_mpx_fb_scan(t->head, t0 + 8 * HZ), 0);
+	KUNIT_EXPECT_FALSE(test, test_bit(NVME_MPX_P_HELD, &a->mpx.flags));
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), a);
+
+	/* The only path left is used even while held. */
+	nvme_mpx_path_returned(a, NVME_MPX_RET_RECONNECT);
+	b->ctrl->state = NVME_CTRL_CONNECTING;
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), a);
+}
+
+static void mpx_test_fb_manual(struct kunit *test)
+{
+	struct mpx_test *t = test->priv;
+	struct nvme_ns *a, *b;
+
+	a = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
+	b = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
+	a->mpx.priority = 1;
+	mpx_test_use(test, &nvme_mpx_as);
+	t->head->mpx.failback = NVME_MPX_FB_MANUAL;
+
+	/* Admin fail: out at once; reinstate: held until activated. */
+	KUNIT_EXPECT_EQ(test, nvme_mpx_path_set_failed(a, true), 0);
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), b);
+	KUNIT_EXPECT_EQ(test, nvme_mpx_path_set_failed(a, false), 0);
+	KUNIT_EXPECT_FALSE(test, test_bit(NVME_MPX_P_FAILED, &a->mpx.flags));
+	KUNIT_EXPECT_TRUE(test, test_bit(NVME_MPX_P_HELD, &a->mpx.flags));
+	/* An open-ended hold never ends by the clock. */
+	KUNIT_EXPECT_EQ(test, nvme_mpx_fb_scan(t->head, jiffies + 1000 * HZ),
+			0);
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), b);
+	KUNIT_EXPECT_EQ(test, nvme_mpx_path_activate(a), 0);
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), a);
+
+	/* Reinstating a path that is not failed changes nothing. */
+	KUNIT_EXPECT_EQ(test, nvme_mpx_path_set_failed(a, false), 0);
+	KUNIT_EXPECT_FALSE(test, test_bit(NVME_MPX_P_HELD, &a->mpx.flags));
+
+	/* Switching the policy to a timeout starts the clock for holds. */
+	nvme_mpx_path_returned(a, NVME_MPX_RET_ADMIN);
+	KUNIT_EXPECT_EQ(test, a->mpx.held_until, 0);
+	KUNIT_EXPECT_EQ(test, nvme_mpx_head_set_failback(t->head, 7), 0);
+	KUNIT_EXPECT_NE(test, a->mpx.held_until, 0);
+	/* ... and immediate ends them. */
+	KUNIT_EXPECT_EQ(test, nvme_mpx_head_set_failback(t->head,
+					NVME_MPX_FB_IMMEDIATE), 0);
+	KUNIT_EXPECT_FALSE(test, test_bit(NVME_MPX_P_HELD, &a->mpx.flags));
+	KUNIT_EXPECT_EQ(test, nvme_mpx_head_set_failback(t->head,
+					NVME_MPX_FB_MAX_SECS + 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, t->head->mpx.failback, NVME_MPX_FB_IMMEDIATE);
+}
+
+/* ---- per-path accounting ---- */
+
+static struct request *mpx_test_rq(struct kunit *test, unsigned int bytes)
+{
+	struct request *rq;
+
+	rq = kunit_kzalloc(test, sizeof(*rq) + sizeof(struct nvme_request),
+			   GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rq);
+	rq->__data_len = bytes;
+	return rq;
+}
+
+static void mpx_test_accounting(struct kunit *test)
+{
+	struct request *r1 = mpx_test_rq(test, 4096);
+	struct request *r2 = mpx_test_rq(test, 8192);
+	struct request *r3 = mpx_test_rq(test, 512);
+	struct nvme_ns *a = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
+
+	nvme_mpx_account_start(a, r1);
+	nvme_mpx_account_start(a, r2);
+	nvme_mpx_account_start(a, r3);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->mpx.inflight), 3);
+	/* A retry is started again: counted as such, not twice in flight. */
+	nvme_mpx_account_start(a, r2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->mpx.inflight), 3);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&a->mpx.retries), 1);
+
+	nvme_mpx_account_end(a, r1);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&a->mpx.bytes), 4096);
+	KUNIT_EXPECT_GT(test, a->mpx.lat_ewma, 0);
+	/* Depth seen by r1: three in flight, itself included. */
+	KUNIT_EXPECT_EQ(test, a->mpx.qd_ewma, 3 << 4);
+
+	/* Errors and failovers count, but feed no latency. */
+	a->mpx.lat_ewma = 12345;
+	nvme_req(r2)->status = NVME_SC_INTERNAL;
+	nvme_mpx_account_end(a, r2);
+	nvme_req(r3)->flags |= NVME_MPX_FAILOVER;
+	nvme_mpx_account_end(a, r3);
+	KUNIT_EXPECT_EQ(test, a->mpx.lat_ewma, 12345);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&a->mpx.ios), 3);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&a->mpx.bytes), 4096);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&a->mpx.errors), 2);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&a->mpx.failovers), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->mpx.inflight), 0);
+}
+
+/* ---- failure handling: stalls, flapping, queueing without a path ---- */
+
+static void mpx_test_stall_threshold(struct kunit *test)
+{
+	/* 10 x 2 ms = 20 ms, below the 400 ms floor. */
+	KUNIT_EXPECT_EQ(test, nvme_mpx_stall_threshold(2000000, 10, 400, 5000),
+			400);
+	/* 10 x 100 ms = 1 s, between floor and ceiling. */
+	KUNIT_EXPECT_EQ(test, nvme_mpx_stall_threshold(100000000, 10, 400,
+						       5000), 1000);
+	/* 10 x 2 s = 20 s, capped. */
+	KUNIT_EXPECT_EQ(test, nvme_mpx_stall_threshold(2000000000ULL, 10, 400,
+						       5000), 5000);
+	/* Never measured: the floor. */
+	KUNIT_EXPECT_EQ(test, nvme_mpx_stall_threshold(0, 10, 400, 5000), 400);
+	/* Ceiling 0: detection off. */
+	KUNIT_EXPECT_EQ(test, nvme_mpx_stall_threshold(100000000, 10, 400, 0),
+			0);
+	/* Huge averages and multipliers do not overflow into small ones. */
+	KUNIT_EXPECT_EQ(test, nvme_mpx_stall_threshold(U64_MAX / 2, 1000, 400,
+						       600000), 600000);
+}
+
+static void mpx_test_stalled(struct kunit *test)
+{
+	struct nvme_ns *a = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
+	unsigned long t0 = jiffies;
+	unsigned int thr = 400;
+
+	/* Idle paths never stall, however old their last completion. */
+	a->mpx.last_done = t0 - 100 * HZ;
+	a->mpx.busy_since = t0 - 100 * HZ;
+	KUNIT_EXPECT_FALSE(test, nvme_mpx_is_stalled(a, t0, thr));
+
+	/* Busy since t0: stalled only once the threshold has passed. */
+	atomic_set(&a->mpx.inflight, 3);
+	a->mpx.busy_since = t0;
+	KUNIT_EXPECT_FALSE(test, nvme_mpx_is_stalled(a, t0 +
+						     msecs_to_jiffies(thr), thr));
+	KUNIT_EXPECT_TRUE(test, nvme_mpx_is_stalled(a, t0 +
+						    msecs_to_jiffies(thr) + 1,
+						    thr));
+	/* A completion restarts the clock. */
+	a->mpx.last_done = t0 + msecs_to_jiffies(300);
+	KUNIT_EXPECT_FALSE(test, nvme_mpx_is_stalled(a, t0 +
+						     msecs_to_jiffies(500), thr));
+	KUNIT_EXPECT_TRUE(test, nvme_mpx_is_stalled(a, t0 +
+						    msecs_to_jiffies(800), thr));
+}
+
+static void mpx_test_flap_window(struct kunit *test)
+{
+	struct nvme_mpx_path p = { };
+	unsigned long t0 = jiffies;
+	int i;
+
+	/* Off. */
+	for (i = 0; i < 100; i++)
+		KUNIT_EXPECT_FALSE(test, nvme_mpx_flap(&p, 0, 60, t0 + i));
+
+	/* 3 within 60 s: the third one quarantines, the count restarts. */
+	memset(&p, 0, sizeof(p));
+	KUNIT_EXPECT_FALSE(test, nvme_mpx_flap(&p, 3, 60, t0));
+	KUNIT_EXPECT_FALSE(test, nvme_mpx_flap(&p, 3, 60, t0 + 10 * HZ));
+	KUNIT_EXPECT_TRUE(test, nvme_mpx_flap(&p, 3, 60, t0 + 20 * HZ));
+	KUNIT_EXPECT_FALSE(test, nvme_mpx_flap(&p, 3, 60, t0 + 21 * HZ));
+
+	/* Spread wider than the window: never. */
+	memset(&p, 0, sizeof(p));
+	for (i = 0; i < 10; i++)
+		KUNIT_EXPECT_FALSE(test, nvme_mpx_flap(&p, 3, 60,
+						       t0 + i * 31 * HZ));
+}
+
+static void mpx_test_nopath_queue(struct kunit *test)
+{
+	unsigned long t0 = jiffies;
+
+	/* auto: as long as a controller may come back. */
+	KUNIT_EXPECT_TRUE(test, nvme_mpx_nopath_queue(NVME_MPX_QNP_AUTO, t0,
+						      t0 + 1000 * HZ, true));
+	KUNIT_EXPECT_FALSE(test, nvme_mpx_nopath_queue(NVME_MPX_QNP_AUTO, t0,
+						       t0, false));
+	/* forever: even when none may. */
+	KUNIT_EXPECT_TRUE(test, nvme_mpx_nopath_queue(NVME_MPX_QNP_FOREVER, t0,
+						      t0 + 100000 * HZ, false));
+	/* fail: never. */
+	KUNIT_EXPECT_FALSE(test, nvme_mpx_nopath_queue(0, t0, t0, true));
+	/* N seconds from the start of the outage, whatever else. */
+	KUNIT_EXPECT_TRUE(test, nvme_mpx_nopath_queue(5, t0, t0 + 5 * HZ - 1,
+						      false));
+	KUNIT_EXPECT_FALSE(test, nvme_mpx_nopath_queue(5, t0, t0 + 5 * HZ,
+						       true));
+}
+
+/* A path back from failures too often is held, then released. */
+static void mpx_test_quarantine(struct kunit *test)
+{
+	struct mpx_test *t = test->priv;
+	struct nvme_ns *a, *b;
+	int i;
+
+	a = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
+	b = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
+	mpx_test_use(test, &nvme_mpx_rr);
+	t->head->mpx.flap_limit = 3;
+	for (i = 0; i < 2; i++)
+		nvme_mpx_path_returned(a, NVME_MPX_RET_RECONNECT);
+	KUNIT_EXPECT_FALSE(test, test_bit(NVME_MPX_P_HELD, &a->mpx.flags));
+	/* Admin actions are not failures. */
+	nvme_mpx_path_returned(a, NVME_MPX_RET_ADMIN);
+	KUNIT_EXPECT_FALSE(test, test_bit(NVME_MPX_P_HELD, &a->mpx.flags));
+	nvme_mpx_path_returned(a, NVME_MPX_RET_ANA);
+	KUNIT_EXPECT_TRUE(test, test_bit(NVME_MPX_P_QUARANTINED,
+					 &a->mpx.flags));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&a->mpx.quarantines), 1);
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), b);
+	/* The hold ends on time, and takes the quarantine with it. */
+	KUNIT_EXPECT_EQ(test, nvme_mpx_fb_scan(t->head, a->mpx.held_until), 0);
+	KUNIT_EXPECT_FALSE(test, test_bit(NVME_MPX_P_QUARANTINED,
+					  &a->mpx.flags));
+	KUNIT_EXPECT_FALSE(test, test_bit(NVME_MPX_P_HELD, &a->mpx.flags));
+	/* A stalled path is out until it returns. */
+	set_bit(NVME_MPX_P_STALLED, &a->mpx.flags);
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), b);
+	t->head->mpx.flap_limit = 0;
+	nvme_mpx_path_returned(a, NVME_MPX_RET_RECONNECT);
+	KUNIT_EXPECT_FALSE(test, test_bit(NVME_MPX_P_STALLED, &a->mpx.flags));
+}
+
+static struct kunit_case mpx_path_cases[] = {
+	KUNIT_CASE(mpx_test_ewma),
+	KUNIT_CASE(mpx_test_st_estimate),
+	KUNIT_CASE(mpx_test_st_asymmetric),
+	KUNIT_CASE(mpx_test_st_symmetric),
+	KUNIT_CASE(mpx_test_wrr_split),
+	KUNIT_CASE(mpx_test_wrr_tiers_and_join),
+	KUNIT_CASE(mpx_test_as_order),
+	KUNIT_CASE(mpx_test_fb_hold),
+	KUNIT_CASE(mpx_test_fb_timeline),
+	KUNIT_CASE(mpx_test_fb_manual),
+	KUNIT_CASE(mpx_test_accounting),
+	KUNIT_CASE(mpx_test_stall_threshold),
+	KUNIT_CASE(mpx_test_stalled),
+	KUNIT_CASE(mpx_test_flap_window),
+	KUNIT_CASE(mpx_test_nopath_queue),
+	KUNIT_CASE(mpx_test_quarantine),
+	{}
+};
+
+static struct kunit_suite mpx_path_suite = {
+	.name		= "nvme-mpx-path-control",
+	.init		= mpx_test_init,
+	.exit		= mpx_test_exit,
+	.test_cases	= mpx_path_cases,
+};
+
 /* ---- registry, per-head policy and inheritance ---- */
 
 static void mpx_test_registry(struct kunit *test)
@@ -794,7 +1362,7 @@ static struct kunit_suite mpx_policy_suite = {
 };
 
 kunit_test_suites(&mpx_sel_common_suite, &mpx_numa_suite, &mpx_rr_suite,
-		  &mpx_qd_suite, &mpx_policy_suite);
+		  &mpx_qd_suite, &mpx_path_suite, &mpx_policy_suite);
 
 MODULE_DESCRIPTION("KUnit tests for NVMe multipath path selectors");
 MODULE_LICENSE("GPL");

@@ -93,6 +93,7 @@ void nvme_failover_req(struct request *req)
 
 	/* Steal the bios first, fix them up without holding the lock. */
 	blk_steal_bios(&bios, req);
+	/* Writes whose fate is unknown wait on the quiesce list instead. */
 	bio_list_for_each(bio, &bios) {
 		bio_set_dev(bio, head->disk->part0);
 		/* The next path's queue has no poll context for this bio. */
@@ -106,9 +107,11 @@ void nvme_failover_req(struct request *req)
 		 */
 		bio->bi_opf &= ~REQ_NOWAIT;
 	}
-	spin_lock_irqsave(&head->requeue_lock, flags);
-	bio_list_merge(&head->requeue_list, &bios);
-	spin_unlock_irqrestore(&head->requeue_lock, flags);
+	if (!nvme_mpx_quiesce(ns, req, &bios)) {
+		spin_lock_irqsave(&head->requeue_lock, flags);
+		bio_list_merge(&head->requeue_list, &bios);
+		spin_unlock_irqrestore(&head->requeue_lock, flags);
+	}
 
 	nvme_req(req)->status = 0;
 	nvme_end_req(req);
@@ -131,7 +134,11 @@ void nvme_mpx_account_start(struct nvme_ns *ns, struct request *rq)
 	}
 	nreq->flags |= NVME_MPX_STARTED;
 	nreq->mpx_start = ktime_get_ns();
-	atomic_inc(&ns->mpx.inflight);
+	if (atomic_inc_return(&ns->mpx.inflight) == 1) {
+		/* Idle until now: the stall clock starts here. */
+		WRITE_ONCE(ns->mpx.busy_since, jiffies);
+		nvme_mpx_watch(ns);
+	}
 }
 EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_account_start);
 
@@ -161,6 +168,8 @@ void nvme_mpx_account_end(struct nvme_ns *ns, struct request *rq)
 	WRITE_ONCE(p->qd_ewma, nvme_mpx_ewma(READ_ONCE(p->qd_ewma),
 					     depth << 4, 3));
 	WRITE_ONCE(p->last_done, jiffies);
+	if (unlikely(test_bit(NVME_MPX_P_STALLED, &p->flags)))
+		nvme_mpx_unstall(ns);
 }
 EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_account_end);
 
@@ -328,6 +337,8 @@ static void mpx_submit_bio(struct bio *bio)
 	idx = srcu_read_lock(&head->srcu);
 	ns = nvme_find_path(head);
 	if (likely(ns)) {
+		if (unlikely(READ_ONCE(head->mpx.nopath_since)))
+			nvme_mpx_nopath_over(head);
 		bio_set_dev(bio, ns->disk->part0);
 		/* The head already checked the bio against the disk's end. */
 		bio_set_flag(bio, BIO_REMAPPED);
@@ -335,7 +346,7 @@ static void mpx_submit_bio(struct bio *bio)
 		trace_block_bio_remap(bio, disk_devt(head->disk),
 				      bio->bi_iter.bi_sector);
 		submit_bio_noacct(bio);
-	} else if (mpx_path_may_return(head)) {
+	} else if (nvme_mpx_nopath_wait(head, mpx_path_may_return(head))) {
 		dev_warn_ratelimited(dev, "no usable path - requeuing I/O\n");
 		atomic_long_inc(&head->mpx.requeued);
 		trace_nvme_mpx_requeue(head->disk->disk_name,
@@ -496,6 +507,7 @@ int nvme_mpath_alloc_disk(struct nvme_ctrl *ctrl, struct nvme_ns_head *head)
 	INIT_WORK(&head->requeue_work, mpx_requeue_work);
 	INIT_WORK(&head->partition_scan_work, mpx_partition_scan_work);
 	nvme_mpx_head_init(head);
+	nvme_mpx_fail_init(head);
 
 	/*
 	 * Private namespaces get a head disk as well when the subsystem can
@@ -585,6 +597,7 @@ void nvme_mpath_shutdown_disk(struct nvme_ns_head *head)
 	 * submitters are out, the requeue work fails everything still parked.
 	 */
 	synchronize_srcu(&head->srcu);
+	nvme_mpx_quiesce_flush(head);
 	mpx_kick_requeue(head);
 	del_gendisk(head->disk);
 }
@@ -594,6 +607,7 @@ void nvme_mpath_remove_disk(struct nvme_ns_head *head)
 	if (!head->disk)
 		return;
 	/* Fail whatever is still parked before the disk goes away. */
+	nvme_mpx_fail_exit(head);
 	mpx_kick_requeue(head);
 	flush_work(&head->requeue_work);
 	flush_work(&head->partition_scan_work);

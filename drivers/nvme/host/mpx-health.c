@@ -63,6 +63,7 @@ static const char *mpx_name(struct nvme_ns *ns)
 /* @ns rejoins normal selection; caller cleared NVME_MPX_P_HELD. */
 static void mpx_fb_release(struct nvme_ns *ns, const char *why)
 {
+	clear_bit(NVME_MPX_P_QUARANTINED, &ns->mpx.flags);
 	trace_nvme_mpx_failback(mpx_name(ns), false, 0, why);
 	pr_info("nvme-mpx: %s: failback (%s), path back in use\n",
 		mpx_name(ns), why);
@@ -133,7 +134,14 @@ void nvme_mpx_path_returned(struct nvme_ns *ns, enum nvme_mpx_return why)
 	unsigned int fb = READ_ONCE(head->mpx.failback);
 	unsigned long until;
 
+	nvme_mpx_unstall(ns);
+	/* A path that keeps failing is quarantined, whatever the policy. */
+	if (why != NVME_MPX_RET_ADMIN && nvme_mpx_quarantine(ns))
+		return;
 	if (!nvme_mpx_fb_hold(fb, why, jiffies, &until))
+		return;
+	/* A quarantine in progress is not cut short by a failback hold. */
+	if (test_bit(NVME_MPX_P_QUARANTINED, &ns->mpx.flags))
 		return;
 	WRITE_ONCE(ns->mpx.held_until, until);
 	if (test_and_set_bit(NVME_MPX_P_HELD, &ns->mpx.flags) && !until)

@@ -4,7 +4,10 @@
  *
  * Subsystem:  iopolicy         default policy of the subsystem's heads
  * Head disk:  mpx_iopolicy     the head's own policy, or inherit
- *             mpx_failback, mpx_preferred, mpx_active, mpx_stat
+ *             mpx_failback, mpx_preferred, mpx_active, mpx_stat,
+ *             mpx_queue_if_no_path, mpx_write_quiesce_ms,
+ *             mpx_stall_{mult,min_ms,max_ms}, mpx_flap_{limit,window_secs,
+ *             hold_secs}
  *             multipath/       links to the path disks
  *             diag/            mainline's counters of I/O without a path
  * Path disk:  ana_grpid, ana_state, queue_depth, numa_nodes
@@ -150,7 +153,10 @@ static ssize_t mpx_iopolicy_store(struct device *dev,
 }
 static DEVICE_ATTR_RW(mpx_iopolicy);
 
-/* Path: live, held (waiting for failback), failed (by the admin), down. */
+/*
+ * Path: live; held (waiting for failback); quarantined (held for flapping);
+ * failed (by the admin); stalled (I/O stuck, being recovered); down.
+ */
 static ssize_t mpx_state_show(struct device *dev,
 			      struct device_attribute *attr, char *buf)
 {
@@ -159,8 +165,12 @@ static ssize_t mpx_state_show(struct device *dev,
 
 	if (test_bit(NVME_MPX_P_FAILED, &ns->mpx.flags))
 		state = "failed";
+	else if (test_bit(NVME_MPX_P_STALLED, &ns->mpx.flags))
+		state = "stalled";
 	else if (nvme_mpx_tier(ns) == NVME_MPX_TIER_NONE)
 		state = "down";
+	else if (test_bit(NVME_MPX_P_QUARANTINED, &ns->mpx.flags))
+		state = "quarantined";
 	else if (test_bit(NVME_MPX_P_HELD, &ns->mpx.flags))
 		state = "held";
 	else
@@ -239,13 +249,15 @@ static ssize_t mpx_path_stat_show(struct device *dev,
 {
 	struct nvme_mpx_path *p = &nvme_get_ns_from_dev(dev)->mpx;
 
-	return sysfs_emit(buf, "%lu %lu %lu %lu %d %llu\n",
+	return sysfs_emit(buf, "%lu %lu %lu %lu %d %llu %lu %lu\n",
 			  atomic_long_read(&p->ios),
 			  atomic_long_read(&p->bytes),
 			  atomic_long_read(&p->errors),
 			  atomic_long_read(&p->failovers),
 			  atomic_read(&p->inflight),
-			  READ_ONCE(p->lat_ewma));
+			  READ_ONCE(p->lat_ewma),
+			  atomic_long_read(&p->stalls),
+			  atomic_long_read(&p->quarantines));
 }
 
 static ssize_t mpx_head_stat_show(struct device *dev,
@@ -253,10 +265,11 @@ static ssize_t mpx_head_stat_show(struct device *dev,
 {
 	struct nvme_mpx_head *h = &mpx_dev_head(dev)->mpx;
 
-	return sysfs_emit(buf, "%lu %lu %lu\n",
+	return sysfs_emit(buf, "%lu %lu %lu %lu\n",
 			  atomic_long_read(&h->failovers),
 			  atomic_long_read(&h->requeued),
-			  atomic_long_read(&h->failed_no_path));
+			  atomic_long_read(&h->failed_no_path),
+			  atomic_long_read(&h->quiesced));
 }
 
 /* One name, two meanings: the disk decides which one it shows. */
@@ -377,6 +390,152 @@ static ssize_t mpx_active_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(mpx_active);
 
+static ssize_t mpx_queue_if_no_path_show(struct device *dev,
+					 struct device_attribute *attr,
+					 char *buf)
+{
+	int qnp = READ_ONCE(mpx_dev_head(dev)->mpx.queue_if_no_path);
+
+	switch (qnp) {
+	case NVME_MPX_QNP_AUTO:
+		return sysfs_emit(buf, "auto\n");
+	case NVME_MPX_QNP_FOREVER:
+		return sysfs_emit(buf, "forever\n");
+	case 0:
+		return sysfs_emit(buf, "fail\n");
+	default:
+		return sysfs_emit(buf, "%d\n", qnp);
+	}
+}
+
+static ssize_t mpx_queue_if_no_path_store(struct device *dev,
+					  struct device_attribute *attr,
+					  const char *buf, size_t count)
+{
+	struct nvme_ns_head *head = mpx_dev_head(dev);
+	int qnp;
+
+	if (sysfs_streq(buf, "auto"))
+		qnp = NVME_MPX_QNP_AUTO;
+	else if (sysfs_streq(buf, "forever"))
+		qnp = NVME_MPX_QNP_FOREVER;
+	else if (sysfs_streq(buf, "fail"))
+		qnp = 0;
+	else if (kstrtoint(buf, 10, &qnp) || qnp < 0 ||
+		 qnp > NVME_MPX_QNP_MAX_SECS)
+		return mpx_invalid(dev, attr, buf);
+	WRITE_ONCE(head->mpx.queue_if_no_path, qnp);
+	/* Parked I/O is judged again under the new setting. */
+	clear_bit(NVME_MPX_H_NOPATH_EXPIRED, &head->mpx.flags);
+	if (READ_ONCE(head->mpx.nopath_since))
+		mod_delayed_work(nvme_wq, &head->mpx.nopath_work, 0);
+	kblockd_schedule_work(&head->requeue_work);
+	return count;
+}
+static DEVICE_ATTR_RW(mpx_queue_if_no_path);
+
+static ssize_t mpx_write_quiesce_ms_show(struct device *dev,
+					 struct device_attribute *attr,
+					 char *buf)
+{
+	int ms = READ_ONCE(mpx_dev_head(dev)->mpx.write_quiesce_ms);
+
+	if (ms == NVME_MPX_WQ_AUTO)
+		return sysfs_emit(buf, "auto\n");
+	return sysfs_emit(buf, "%d\n", ms);
+}
+
+static ssize_t mpx_write_quiesce_ms_store(struct device *dev,
+					  struct device_attribute *attr,
+					  const char *buf, size_t count)
+{
+	int ms;
+
+	if (sysfs_streq(buf, "auto"))
+		ms = NVME_MPX_WQ_AUTO;
+	else if (kstrtoint(buf, 10, &ms) || ms < 0 || ms > NVME_MPX_WQ_MAX_MS)
+		return mpx_invalid(dev, attr, buf);
+	WRITE_ONCE(mpx_dev_head(dev)->mpx.write_quiesce_ms, ms);
+	return count;
+}
+static DEVICE_ATTR_RW(mpx_write_quiesce_ms);
+
+/* Plain unsigned knobs of the head, each with its own range. */
+struct mpx_uint_attr {
+	struct device_attribute attr;
+	size_t offset;		/* in struct nvme_mpx_head */
+	unsigned int min, max;
+};
+
+#define MPX_UINT_ATTR(_name, _field, _min, _max)			\
+	struct mpx_uint_attr mpx_attr_##_name = {			\
+		.attr	= __ATTR(_name, 0644, mpx_uint_show, mpx_uint_store), \
+		.offset	= offsetof(struct nvme_mpx_head, _field),	\
+		.min	= _min,						\
+		.max	= _max,						\
+	}
+
+static unsigned int *mpx_uint_field(struct device *dev,
+				    struct device_attribute *attr)
+{
+	struct mpx_uint_attr *ua = container_of(attr, struct mpx_uint_attr,
+						attr);
+
+	return (void *)&mpx_dev_head(dev)->mpx + ua->offset;
+}
+
+static ssize_t mpx_uint_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(*mpx_uint_field(dev, attr)));
+}
+
+static bool mpx_stall_limits_ok(struct nvme_mpx_head *h,
+				unsigned int *field, unsigned int val);
+
+static ssize_t mpx_uint_store(struct device *dev,
+			      struct device_attribute *attr,
+			      const char *buf, size_t count)
+{
+	struct mpx_uint_attr *ua = container_of(attr, struct mpx_uint_attr,
+						attr);
+	struct nvme_ns_head *head = mpx_dev_head(dev);
+	unsigned int *field = mpx_uint_field(dev, attr);
+	unsigned int val;
+	int ret = count;
+
+	if (kstrtouint(buf, 10, &val) || val < ua->min || val > ua->max)
+		return mpx_invalid(dev, attr, buf);
+	/* The stall floor and ceiling are checked against each other. */
+	mutex_lock(&head->lock);
+	if (mpx_stall_limits_ok(&head->mpx, field, val))
+		WRITE_ONCE(*field, val);
+	else
+		ret = mpx_invalid(dev, attr, buf);
+	mutex_unlock(&head->lock);
+	return ret;
+}
+
+static MPX_UINT_ATTR(mpx_stall_mult, stall_mult, 1, 1000);
+static MPX_UINT_ATTR(mpx_stall_min_ms, stall_min_ms, 10, 600000);
+static MPX_UINT_ATTR(mpx_stall_max_ms, stall_max_ms, 0, 600000);
+static MPX_UINT_ATTR(mpx_flap_limit, flap_limit, 0, 1000);
+static MPX_UINT_ATTR(mpx_flap_window_secs, flap_window_secs, 1, 86400);
+static MPX_UINT_ATTR(mpx_flap_hold_secs, flap_hold_secs, 1, 86400);
+
+/* A ceiling (other than 0, off) below the floor makes no sense. */
+static bool mpx_stall_limits_ok(struct nvme_mpx_head *h,
+				unsigned int *field, unsigned int val)
+{
+	unsigned int min = h->stall_min_ms, max = h->stall_max_ms;
+
+	if (field == &h->stall_min_ms)
+		min = val;
+	else if (field == &h->stall_max_ms)
+		max = val;
+	return !max || min <= max;
+}
+
 static struct attribute *nvme_mpx_attrs[] = {
 	&dev_attr_queue_depth.attr,
 	&dev_attr_numa_nodes.attr,
@@ -388,15 +547,26 @@ static struct attribute *nvme_mpx_attrs[] = {
 	&dev_attr_mpx_failback.attr,
 	&dev_attr_mpx_preferred.attr,
 	&dev_attr_mpx_active.attr,
+	&dev_attr_mpx_queue_if_no_path.attr,
+	&dev_attr_mpx_write_quiesce_ms.attr,
+	&mpx_attr_mpx_stall_mult.attr.attr,
+	&mpx_attr_mpx_stall_min_ms.attr.attr,
+	&mpx_attr_mpx_stall_max_ms.attr.attr,
+	&mpx_attr_mpx_flap_limit.attr.attr,
+	&mpx_attr_mpx_flap_window_secs.attr.attr,
+	&mpx_attr_mpx_flap_hold_secs.attr.attr,
 	NULL,
 };
 
-static bool mpx_attr_on_head(struct attribute *a)
+/*
+ * nvme_mpx_attrs[] lists the path attributes first; mpx_iopolicy (index
+ * MPX_FIRST_HEAD_ATTR) and everything after it belong to heads.
+ */
+#define MPX_FIRST_HEAD_ATTR	6
+
+static bool mpx_attr_on_head(int n)
 {
-	return a == &dev_attr_mpx_iopolicy.attr ||
-	       a == &dev_attr_mpx_failback.attr ||
-	       a == &dev_attr_mpx_preferred.attr ||
-	       a == &dev_attr_mpx_active.attr;
+	return n >= MPX_FIRST_HEAD_ATTR;
 }
 
 static umode_t nvme_mpx_attrs_visible(struct kobject *kobj,
@@ -407,7 +577,7 @@ static umode_t nvme_mpx_attrs_visible(struct kobject *kobj,
 
 	if (a == &dev_attr_mpx_stat.attr)
 		return a->mode;
-	return is_head == mpx_attr_on_head(a) ? a->mode : 0;
+	return is_head == mpx_attr_on_head(n) ? a->mode : 0;
 }
 
 const struct attribute_group nvme_mpx_attr_group = {

@@ -69,6 +69,28 @@ TRACE_EVENT(nvme_mpx_failback,
 		  __entry->secs)
 );
 
+/* A busy path completed nothing for too long and was taken out. */
+TRACE_EVENT(nvme_mpx_stall,
+	TP_PROTO(const char *path, int inflight, unsigned int age_ms,
+		 unsigned int limit_ms),
+	TP_ARGS(path, inflight, age_ms, limit_ms),
+	TP_STRUCT__entry(
+		__string(path, path)
+		__field(int, inflight)
+		__field(unsigned int, age_ms)
+		__field(unsigned int, limit_ms)
+	),
+	TP_fast_assign(
+		__assign_str(path);
+		__entry->inflight = inflight;
+		__entry->age_ms = age_ms;
+		__entry->limit_ms = limit_ms;
+	),
+	TP_printk("%s: %d in flight, none completed for %u ms (limit %u ms)",
+		  __get_str(path), __entry->inflight, __entry->age_ms,
+		  __entry->limit_ms)
+);
+
 /* A bio found no usable path and was parked (@failed: failed instead). */
 TRACE_EVENT(nvme_mpx_requeue,
 	TP_PROTO(const char *disk, sector_t sector, bool failed),

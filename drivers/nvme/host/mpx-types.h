@@ -8,6 +8,7 @@
 #define _NVME_MPX_TYPES_H
 
 #include <linux/atomic.h>
+#include <linux/bio.h>
 #include <linux/cache.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -18,6 +19,8 @@ enum {
 	NVME_MPX_P_HELD,	/* back, but held out by the failback policy */
 	NVME_MPX_P_PINNED,	/* the head's preferred path */
 	NVME_MPX_P_KNOWN,	/* has had its first ANA state */
+	NVME_MPX_P_STALLED,	/* I/O in flight, none completing: out */
+	NVME_MPX_P_QUARANTINED,	/* held because it kept failing */
 };
 
 /**
@@ -36,6 +39,11 @@ enum {
  * @errors: requests completed with an error status on this path
  * @failovers: requests moved to another path after a path error
  * @retries: requests retried on this path by nvme-core
+ * @busy_since: jiffies at which @inflight last went from 0 to 1
+ * @stalls: times the path was found stalled
+ * @quarantines: times the path was quarantined for flapping
+ * @flap_start: jiffies of the first failure in the current flap window
+ * @flap_count: failures since @flap_start
  *
  * The counters are updated on every I/O with relaxed atomics; they live on
  * their own cache line so that submitters reading the knobs above do not
@@ -57,6 +65,11 @@ struct nvme_mpx_path {
 	atomic_long_t		errors;
 	atomic_long_t		failovers;
 	atomic_long_t		retries;
+	unsigned long		busy_since;
+	atomic_long_t		stalls;
+	atomic_long_t		quarantines;
+	unsigned long		flap_start;
+	unsigned int		flap_count;
 };
 
 /* nvme_mpx_head.failback, besides a number of seconds */
@@ -65,6 +78,21 @@ struct nvme_mpx_path {
 #define NVME_MPX_FB_FOLLOWOVER	(~0U - 1)
 #define NVME_MPX_FB_MAX_SECS	86400U
 
+/* nvme_mpx_head.queue_if_no_path, besides a number of seconds */
+#define NVME_MPX_QNP_AUTO	(-2)	/* while a controller may come back */
+#define NVME_MPX_QNP_FOREVER	(-1)
+#define NVME_MPX_QNP_MAX_SECS	86400
+
+/* nvme_mpx_head.write_quiesce_ms: the controller's keep-alive timeout */
+#define NVME_MPX_WQ_AUTO	(-1)
+#define NVME_MPX_WQ_MAX_MS	600000
+
+/* nvme_mpx_head.flags */
+enum {
+	NVME_MPX_H_WATCHING,	/* the stall watchdog is armed */
+	NVME_MPX_H_NOPATH_EXPIRED, /* queue_if_no_path ran out: fail I/O */
+};
+
 /**
  * struct nvme_mpx_head - multipath state of one namespace head
  * @failback: NVME_MPX_FB_* or seconds of stable health before failback
@@ -72,6 +100,24 @@ struct nvme_mpx_path {
  * @failovers: requests failed over away from one of the head's paths
  * @requeued: bios parked because no path was usable
  * @failed_no_path: bios failed because no path was left
+ * @flags: NVME_MPX_H_* bits
+ * @stall_mult: a path stalls after this many times its average latency...
+ * @stall_min_ms: ...but never sooner than this...
+ * @stall_max_ms: ...and always after this; 0 turns detection off
+ * @stall_work: the stall watchdog, armed while I/O is in flight
+ * @flap_limit: failures within @flap_window_secs that quarantine a path;
+ *	0 turns quarantine off
+ * @flap_window_secs: see @flap_limit
+ * @flap_hold_secs: how long a quarantined path is held out
+ * @queue_if_no_path: NVME_MPX_QNP_* or seconds to queue without a path
+ * @nopath_since: jiffies at which I/O first found no path; 0 if it did not
+ * @nopath_work: fails parked I/O when @queue_if_no_path runs out
+ * @write_quiesce_ms: how long writes cut off on a path wait before they
+ *	are sent down another (NVME_MPX_WQ_AUTO: the keep-alive timeout)
+ * @quiesce_list: such writes, in order
+ * @quiesce_until: jiffies at which @quiesce_list may go
+ * @quiesce_work: releases @quiesce_list
+ * @quiesced: writes that waited on @quiesce_list
  */
 struct nvme_mpx_head {
 	unsigned int		failback;
@@ -79,6 +125,23 @@ struct nvme_mpx_head {
 	atomic_long_t		failovers;
 	atomic_long_t		requeued;
 	atomic_long_t		failed_no_path;
+
+	unsigned long		flags;
+	unsigned int		stall_mult;
+	unsigned int		stall_min_ms;
+	unsigned int		stall_max_ms;
+	struct delayed_work	stall_work;
+	unsigned int		flap_limit;
+	unsigned int		flap_window_secs;
+	unsigned int		flap_hold_secs;
+	int			queue_if_no_path;
+	unsigned long		nopath_since;
+	struct delayed_work	nopath_work;
+	int			write_quiesce_ms;
+	struct bio_list		quiesce_list;
+	unsigned long		quiesce_until;
+	struct delayed_work	quiesce_work;
+	atomic_long_t		quiesced;
 };
 
 #endif /* _NVME_MPX_TYPES_H */

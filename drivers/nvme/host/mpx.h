@@ -103,7 +103,7 @@ static inline bool nvme_mpx_path_ready(struct nvme_ns *ns)
 }
 
 /*
- * A path the admin failed carries nothing new.  A path held by the failback
+ * A path the admin failed, or one found stalled, carries nothing new.  A path held by the failback
  * policy is still a last resort: holding it must never cost availability.
  */
 static inline enum nvme_mpx_tier nvme_mpx_tier(struct nvme_ns *ns)
@@ -111,7 +111,8 @@ static inline enum nvme_mpx_tier nvme_mpx_tier(struct nvme_ns *ns)
 	unsigned long flags = READ_ONCE(ns->mpx.flags);
 	enum nvme_mpx_tier tier;
 
-	if (!nvme_mpx_path_ready(ns) || (flags & BIT(NVME_MPX_P_FAILED)))
+	if (!nvme_mpx_path_ready(ns) ||
+	    (flags & (BIT(NVME_MPX_P_FAILED) | BIT(NVME_MPX_P_STALLED))))
 		return NVME_MPX_TIER_NONE;
 	switch (READ_ONCE(ns->ana_state)) {
 	case NVME_ANA_OPTIMIZED:
@@ -287,6 +288,26 @@ int nvme_mpx_head_set_failback(struct nvme_ns_head *head,
 			       unsigned int failback);
 int nvme_mpx_head_set_preferred(struct nvme_ns_head *head,
 				struct nvme_ns *ns);
+
+/* Stalls, write quiesce, flapping, no-path queueing (mpx-fail.c). */
+unsigned int nvme_mpx_stall_threshold(u64 lat_ewma_ns, unsigned int mult,
+				      unsigned int min_ms, unsigned int max_ms);
+bool nvme_mpx_is_stalled(struct nvme_ns *ns, unsigned long now,
+			 unsigned int thr_ms);
+bool nvme_mpx_flap(struct nvme_mpx_path *p, unsigned int limit,
+		   unsigned int window_secs, unsigned long now);
+bool nvme_mpx_nopath_queue(int qnp, unsigned long since, unsigned long now,
+			   bool may_return);
+void nvme_mpx_watch(struct nvme_ns *ns);
+void nvme_mpx_unstall(struct nvme_ns *ns);
+bool nvme_mpx_quarantine(struct nvme_ns *ns);
+bool nvme_mpx_quiesce(struct nvme_ns *ns, struct request *req,
+		      struct bio_list *bios);
+void nvme_mpx_quiesce_flush(struct nvme_ns_head *head);
+bool nvme_mpx_nopath_wait(struct nvme_ns_head *head, bool may_return);
+void nvme_mpx_nopath_over(struct nvme_ns_head *head);
+void nvme_mpx_fail_init(struct nvme_ns_head *head);
+void nvme_mpx_fail_exit(struct nvme_ns_head *head);
 
 /* ANA (mpx-ana.c). */
 const char *nvme_mpx_ana_state_name(enum nvme_ana_state state);

@@ -61,6 +61,8 @@ else
 	rc=$?
 	diag "fio ended after $(($(now_ms) - t0)) ms with status $rc"
 	check "$tr: I/O fails (fio reports an error) after ctrl_loss_tmo" [ $rc -ne 0 ]
+	[ $rc -ne 0 ] || { grep -E 'err=|io=|READ' /tmp/np-lost.out; ls /dev/nvme*; } | sed 's/^/# /'
+
 fi
 check "$tr: the controllers are gone after ctrl_loss_tmo" \
 	wait_for 15 sh -c "! ls /sys/class/nvme/ | grep -q nvme"

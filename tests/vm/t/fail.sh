@@ -1,0 +1,210 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Failure handling on two NVMe/TCP paths: a blackholed link (no error, no
+# reset) is found stalled and its reads move within a second; a write held
+# up in the network is never overtaken by its retry; queue_if_no_path is
+# honoured to within 10%; an outage of every path for 20 s loses nothing;
+# a flapping path is quarantined while the good one carries on.
+# Argument: TRANSPORT[-PART], PART one of blackhole, writesafe, nopath, flap
+# (default: all of them).
+. /mpx/lib.sh
+arg=${1:-tcp}
+tr=${arg%%-*}
+part=all
+[ "$arg" = "$tr" ] || part=${arg#*-}
+name=fail-$tr
+
+tgt_setup "$tr" 2 "$name" brd 1 256 || { not_ok "$tr: target set-up"; exit 1; }
+nft_setup || { not_ok "$tr: nft set-up"; exit 1; }
+mp_connect "$tr" 2 "$name" || { not_ok "$tr: a head with two live paths"; exit 1; }
+head=$(head_of "$name")
+set -- $(paths_of "$head")
+a=$1 b=$2
+H=/sys/block/$head
+
+rd() { cat "/sys/block/$1/$2"; }
+is() { [ "$(rd "$1" "$2")" = "$3" ]; }
+stat_field() { cut -d' ' -f"$2" "/sys/block/$1/mpx_stat"; }
+both_live() { is "$a" mpx_state live && is "$b" mpx_state live; }
+
+# max_gap LOG: longest time between two completions in a fio latency log
+# (first column: completion time in ms), and when it started.
+max_gap() {
+	cut -d, -f1 "$1" | sort -n | awk 'NR > 1 && $1 - p > g { g = $1 - p; at = p }
+		{ p = $1 } END { printf "%d %d\n", g, at }'
+}
+
+# ---- a blackholed link: stalled, reads move within a second ----
+blackhole_part() {
+	echo round-robin >$H/mpx_iopolicy
+	fio --name=gap --filename="/dev/$head" --ioengine=libaio --direct=1 --rw=randread \
+		--bs=4k --iodepth=16 --size=64m --time_based --runtime=12 \
+		--write_lat_log=/tmp/gap --log_avg_msec=0 --output-format=terse \
+		--terse-version=3 >/tmp/gap.out 2>&1 &
+	fpid=$!
+	wait_for 10 ios_above "$a" "$(($(path_ios "$a") + 300))"
+	t0=$(now_ms)
+	st0=$(stat_field "$a" 7)
+	blackhole "$tr" 1
+	check "$tr: blackhole: $a found stalled" wait_for 5 sh -c \
+		"[ \$(cut -d' ' -f7 /sys/block/$a/mpx_stat) -gt $st0 ]"
+	diag "stall noticed by the test after $(($(now_ms) - t0)) ms"
+	b1=$(path_ios "$b")
+	check "$tr: blackhole: reads carry on on $b" wait_for 10 ios_above "$b" $((b1 + 500))
+	wait $fpid
+	check "$tr: blackhole: fio read without an error" \
+		[ "$(grep '^3;' /tmp/gap.out | cut -d';' -f5)" = 0 ]
+	set -- $(max_gap /tmp/gap_lat.1.log)
+	diag "longest completion gap $1 ms (at $2 ms into the run)"
+	check "$tr: blackhole: longest completion gap $1 ms < 1000 ms" [ "$1" -lt 1000 ]
+	unblackhole
+	check "$tr: blackhole: $a back after the link returns" wait_for 60 both_live
+
+	# The same under fio verify, writes included: nothing lost.
+	fio_verify "$head" 20 >/tmp/bh-verify.out 2>&1 &
+	fpid=$!
+	wait_for 10 ios_above "$a" "$(($(path_ios "$a") + 300))"
+	blackhole "$tr" 1
+	b1=$(path_ios "$b")
+	check "$tr: blackhole under verify: I/O carries on on $b" \
+		wait_for 15 ios_above "$b" $((b1 + 500))
+	wait $fpid
+	unblackhole
+	fio_clean /tmp/bh-verify.out || sed 's/^/# /' /tmp/bh-verify.out | tail -n 20
+	check "$tr: blackhole under verify: no verify error" fio_clean /tmp/bh-verify.out
+	hq=$(stat_field "$head" 4)
+	diag "writes held for quiesce so far: $hq"
+	check "$tr: blackhole: $a back again" wait_for 60 both_live
+}
+
+# ---- a write held up in the network is never overtaken by its retry ----
+# Port 1's host-to-target traffic is delayed 3 s (netem): the write W1 sent
+# down path a sits in the qdisc. The path is found stalled and reset; W1's
+# retry goes down path b. Then W2 overwrites the same block. When the
+# delayed W1 finally reaches the target it must not be the last write.
+netem_a() {
+	tc qdisc del dev lo root 2>/dev/null
+	[ "$1" -eq 0 ] && return 0
+	tc qdisc add dev lo root handle 1: prio bands 4 priomap 1 2 2 2 1 2 0 0 1 1 1 1 1 1 1 1 &&
+		tc qdisc add dev lo parent 1:4 handle 40: netem delay "${1}ms" limit 100000 &&
+		tc filter add dev lo parent 1: protocol ip prio 1 u32 match ip dport 4420 0xffff flowid 1:4
+}
+netem_empty() { tc -s qdisc show dev lo | grep -A2 'netem' | grep -q 'backlog 0b 0p'; }
+block() {	# BYTE: write 4 KiB of BYTE at 1 MiB into the head
+	dd if=/dev/zero bs=4096 count=1 2>/dev/null | tr '\000' "\\$1" |
+		dd of="/dev/$head" bs=4096 seek=256 count=1 oflag=direct conv=notrunc 2>/dev/null
+}
+readback() { dd if="/dev/$head" bs=4096 skip=256 count=1 iflag=direct 2>/dev/null | od -An -tx1 | head -n 1 | awk '{print $1}'; }
+
+writesafe_run() {	# QUIESCE_MS -> prints the byte that ended up on disk
+	echo "$1" >$H/mpx_write_quiesce_ms
+	block 000
+	netem_a 3000 || { echo netem; return; }
+	block 252			# W1: 0xaa, through a, delayed
+	block 273			# W2: 0xbb, after W1 completed
+	# The delayed original W1 reaches the target by now, if it ever will.
+	wait_for 20 netem_empty
+	netem_a 0
+	readback
+}
+
+writesafe_part() {
+	echo active-standby >$H/mpx_iopolicy
+	echo "$a" >$H/mpx_preferred
+	r=$(writesafe_run 6000)
+	check "$tr: writesafe: with quiesce the newer write stays (got $r, want bb)" [ "$r" = bb ]
+	check "$tr: writesafe: writes were held" [ "$(stat_field "$head" 4)" -gt 0 ]
+	check "$tr: writesafe: both paths back" wait_for 60 both_live
+	# The scenario is real: without the quiesce the old write lands last.
+	r=$(writesafe_run 0)
+	check "$tr: writesafe: without quiesce the stale write wins (got $r, want aa)" [ "$r" = aa ]
+	echo auto >$H/mpx_write_quiesce_ms
+	echo none >$H/mpx_preferred
+	check "$tr: writesafe: both paths back again" wait_for 60 both_live
+}
+
+# ---- queue_if_no_path ----
+nopath_fio() {	# -> milliseconds until fio ended, and its status
+	local t0 rc
+	t0=$(now_ms)
+	fio --name=np --filename="/dev/$head" --ioengine=libaio --direct=1 --rw=read --bs=4k \
+		--size=4m --iodepth=4 >/tmp/np.out 2>&1
+	rc=$?
+	echo "$(($(now_ms) - t0)) $rc"
+}
+
+nopath_part() {
+	echo round-robin >$H/mpx_iopolicy
+	port_unlink 1 "$name"
+	port_unlink 2 "$name"
+	wait_for 15 live_paths_is "$head" 0
+	echo 5 >$H/mpx_queue_if_no_path
+	set -- $(nopath_fio)
+	diag "queue_if_no_path 5: fio ended after $1 ms with status $2"
+	check "$tr: queue_if_no_path 5: fails ($2) after $1 ms, within 10% of 5 s" \
+		[ "$2" -ne 0 -a "$1" -ge 4500 -a "$1" -le 5500 ]
+	check "$tr: queue_if_no_path: failed I/O counted" [ "$(stat_field "$head" 3)" -gt 0 ]
+	echo fail >$H/mpx_queue_if_no_path
+	set -- $(nopath_fio)
+	check "$tr: queue_if_no_path fail: fails ($2) at once ($1 ms)" [ "$2" -ne 0 -a "$1" -lt 1000 ]
+	echo 30 >$H/mpx_queue_if_no_path
+	port_link 1 "$name"
+	port_link 2 "$name"
+	check "$tr: nopath: paths back" wait_for 30 live_paths_is "$head" 2
+
+	# Every path gone for 20 s under verify, queueing on: no error.
+	fio_verify "$head" 50 >/tmp/np-verify.out 2>&1 &
+	fpid=$!
+	wait_for 10 ios_above "$a" "$(($(path_ios "$a") + 300))"
+	rq=$(stat_field "$head" 2)
+	port_unlink 1 "$name"
+	port_unlink 2 "$name"
+	wait_for 15 live_paths_is "$head" 0
+	sleep 20	# the outage itself
+	port_link 1 "$name"
+	port_link 2 "$name"
+	check "$tr: outage 20 s: paths back" wait_for 30 live_paths_is "$head" 2
+	wait $fpid
+	fio_clean /tmp/np-verify.out || sed 's/^/# /' /tmp/np-verify.out | tail -n 20
+	check "$tr: outage 20 s: fio verify clean" fio_clean /tmp/np-verify.out
+	check "$tr: outage 20 s: I/O was queued" [ "$(stat_field "$head" 2)" -gt "$rq" ]
+	echo auto >$H/mpx_queue_if_no_path
+}
+
+# ---- a flapping path is quarantined, the good one carries on ----
+flap_part() {
+	echo round-robin >$H/mpx_iopolicy
+	q0=$(stat_field "$a" 8)
+	fio_verify "$head" 90 --write_lat_log=/tmp/flap --log_avg_msec=0 >/tmp/flap.out 2>&1 &
+	fpid=$!
+	wait_for 10 ios_above "$b" "$(($(path_ios "$b") + 300))"
+	end=$(($(now_ms) + 60000))
+	while [ "$(now_ms)" -lt $end ]; do
+		port_unlink 1 "$name"
+		sleep 1
+		port_link 1 "$name"
+		sleep 1
+	done
+	check "$tr: flap: $a quarantined" [ "$(stat_field "$a" 8)" -gt "$q0" ]
+	check "$tr: flap: $a reads quarantined" wait_for 20 is "$a" mpx_state quarantined
+	a1=$(path_ios "$a") b1=$(path_ios "$b")
+	wait_for 15 ios_above "$b" $((b1 + 500))
+	check "$tr: flap: no I/O on quarantined $a (+$(($(path_ios "$a") - a1)))" \
+		[ $(($(path_ios "$a") - a1)) -le 16 ]
+	killall -INT fio
+	wait $fpid
+	fio_clean /tmp/flap.out || sed 's/^/# /' /tmp/flap.out | tail -n 20
+	check "$tr: flap: fio verify clean" fio_clean /tmp/flap.out
+	set -- $(max_gap /tmp/flap_lat.1.log)
+	check "$tr: flap: the head never stopped for 2 s (longest gap $1 ms)" [ "$1" -lt 2000 ]
+	check "$tr: flap: one log line per quarantine" \
+		[ "$(dmesg | grep -c "$a: quarantined")" -eq "$(stat_field "$a" 8)" ]
+	echo activate >/sys/block/$a/mpx_state
+	check "$tr: flap: activated $a live" is "$a" mpx_state live
+}
+
+case $part in
+all) blackhole_part; writesafe_part; nopath_part; flap_part ;;
+*) "${part}_part" ;;
+esac
+exit $MPX_FAILED
