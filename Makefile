@@ -11,13 +11,14 @@
 #   make style      checkpatch --strict, sparse, shell syntax
 #   make bench      ours vs Debian's stock modules, same boot (ROUNDS=3 SECS=8)
 #   make bench-paths  policies on asymmetric TCP paths (netem), ours vs stock
+#   make bench-failover  how long I/O stops on a path fault, ours vs stock
 #   make deps       install the Debian packages the project needs
 #   make clean      remove out/ (the kernel cache stays: make distclean)
 
 SHELL := /bin/bash
 export KVER T ROUNDS SECS
 
-.PHONY: all deps fetch modules check demo vmtest kunit style bench bench-paths clean distclean
+.PHONY: all deps fetch modules check demo vmtest kunit style bench bench-paths bench-failover clean distclean
 
 all: modules
 
@@ -55,4 +56,7 @@ bench: modules
 	@bash tests/bench/run.sh
 
 bench-paths: modules
-	@bash tests/bench/paths.sh
+	@bash tests/bench/scenario.sh paths 38 25
+
+bench-failover: modules
+	@bash tests/bench/scenario.sh failover 6 45
