@@ -41,6 +41,22 @@ if [ -n "$own" ]; then
 	rm -f "$log"
 fi
 
+# The optional features (Kconfig NVME_MPX_*) must build when turned off, as
+# an in-tree kernel may have them: build host/ once more, in a scratch copy,
+# as if the .config said so.
+if [ -n "$own" ]; then
+	scratch=$(mktemp -d)
+	cp -a "$MPX_NVME/tree/host/." "$scratch/"
+	make -C "$MPX_HDRS" M="$scratch" CONFIG_NVME_MPX=y CONFIG_NVME_MPX_SELECTORS_EXTRA= \
+		CONFIG_NVME_MPX_STALL= KBUILD_EXTRA_SYMBOLS="$MPX_NVME/tree/common/Module.symvers" \
+		modules >"$scratch.log" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] || tail -n 20 "$scratch.log" >&2
+	! grep -q 'mpx-ps-st.o' "$scratch.log" || { echo "optional selectors built anyway" >&2; rc=1; }
+	result $rc "build with the optional features off"
+	rm -rf "$scratch" "$scratch.log"
+fi
+
 for f in $(git ls-files '*.sh' .ci/run tests/vm/init 2>/dev/null); do
 	case $(head -n 1 "$f") in
 	*bash*) bash -n "$f" ;;

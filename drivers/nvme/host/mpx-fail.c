@@ -197,7 +197,8 @@ void nvme_mpx_watch(struct nvme_ns *ns)
 {
 	struct nvme_mpx_head *h = &ns->head->mpx;
 
-	if (test_bit(NVME_MPX_H_WATCHING, &h->flags) ||
+	if (!IS_ENABLED(CONFIG_NVME_MPX_STALL) ||
+	    test_bit(NVME_MPX_H_WATCHING, &h->flags) ||
 	    !READ_ONCE(h->stall_max_ms) ||
 	    test_and_set_bit(NVME_MPX_H_WATCHING, &h->flags))
 		return;
@@ -385,7 +386,7 @@ void nvme_mpx_fail_init(struct nvme_ns_head *head)
 
 	h->stall_mult = 10;
 	h->stall_min_ms = 400;
-	h->stall_max_ms = 5000;
+	h->stall_max_ms = IS_ENABLED(CONFIG_NVME_MPX_STALL) ? 5000 : 0;
 	h->flap_limit = 10;
 	h->flap_window_secs = 60;
 	h->flap_hold_secs = 60;

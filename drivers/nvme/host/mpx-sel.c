@@ -27,9 +27,11 @@ static const struct nvme_mpx_selector *const mpx_selectors[] = {
 	&nvme_mpx_numa,
 	&nvme_mpx_rr,
 	&nvme_mpx_qd,
+#if IS_ENABLED(CONFIG_NVME_MPX_SELECTORS_EXTRA)
 	&nvme_mpx_st,
 	&nvme_mpx_as,
 	&nvme_mpx_wrr,
+#endif
 };
 
 static const struct nvme_mpx_selector *mpx_default_sel = &nvme_mpx_numa;

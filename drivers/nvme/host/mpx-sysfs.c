@@ -577,6 +577,11 @@ static umode_t nvme_mpx_attrs_visible(struct kobject *kobj,
 
 	if (a == &dev_attr_mpx_stat.attr)
 		return a->mode;
+	if (!IS_ENABLED(CONFIG_NVME_MPX_STALL) &&
+	    (a == &mpx_attr_mpx_stall_mult.attr.attr ||
+	     a == &mpx_attr_mpx_stall_min_ms.attr.attr ||
+	     a == &mpx_attr_mpx_stall_max_ms.attr.attr))
+		return 0;
 	return is_head == mpx_attr_on_head(n) ? a->mode : 0;
 }
 

@@ -223,7 +223,9 @@ struct nvme_ns *nvme_mpx_st_select(struct nvme_mpx_policy *pol,
 u64 nvme_mpx_st_estimate(struct nvme_ns *ns, unsigned long now);
 struct nvme_ns *nvme_mpx_as_select(struct nvme_mpx_policy *pol,
 				   struct nvme_ns_head *head, int node);
+#if IS_ENABLED(CONFIG_NVME_MPX_SELECTORS_EXTRA)
 struct nvme_ns *nvme_mpx_as_active(struct nvme_mpx_policy *pol);
+#endif
 struct nvme_ns *nvme_mpx_wrr_select(struct nvme_mpx_policy *pol,
 				    struct nvme_ns_head *head, int node);
 
@@ -240,6 +242,16 @@ int nvme_mpx_head_set_policy(struct nvme_ns_head *head,
 void nvme_mpx_subsys_set_policy(struct nvme_subsystem *subsys,
 				const struct nvme_mpx_selector *sel);
 
+#if IS_ENABLED(CONFIG_NVME_MPX_SELECTORS_EXTRA)
+#define NVME_MPX_SELECT_4TH	nvme_mpx_st_select
+#else
+#define NVME_MPX_SELECT_4TH	nvme_mpx_numa_select
+static inline struct nvme_ns *nvme_mpx_as_active(struct nvme_mpx_policy *pol)
+{
+	return NULL;
+}
+#endif
+
 /*
  * The hot path: one indirect call, turned into direct calls for the
  * built-in selectors so retpolines do not tax every bio.
@@ -250,7 +262,7 @@ nvme_mpx_policy_select(struct nvme_mpx_policy *pol, struct nvme_ns_head *head,
 {
 	return INDIRECT_CALL_4(pol->sel->select, nvme_mpx_numa_select,
 			       nvme_mpx_rr_select, nvme_mpx_qd_select,
-			       nvme_mpx_st_select, pol, head, node);
+			       NVME_MPX_SELECT_4TH, pol, head, node);
 }
 
 /* Path events, delivered to the head's current policy (mpx-sel.c). */
