@@ -946,6 +946,7 @@ static void mpx_test_fb_manual(struct kunit *test)
 {
 	struct mpx_test *t = test->priv;
 	struct nvme_ns *a, *b;
+	int ret;
 
 	a = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
 	b = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
@@ -976,11 +977,11 @@ static void mpx_test_fb_manual(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nvme_mpx_head_set_failback(t->head, 7), 0);
 	KUNIT_EXPECT_NE(test, a->mpx.held_until, 0);
 	/* ... and immediate ends them. */
-	KUNIT_EXPECT_EQ(test, nvme_mpx_head_set_failback(t->head,
-					NVME_MPX_FB_IMMEDIATE), 0);
+	ret = nvme_mpx_head_set_failback(t->head, NVME_MPX_FB_IMMEDIATE);
+	KUNIT_EXPECT_EQ(test, ret, 0);
 	KUNIT_EXPECT_FALSE(test, test_bit(NVME_MPX_P_HELD, &a->mpx.flags));
-	KUNIT_EXPECT_EQ(test, nvme_mpx_head_set_failback(t->head,
-					NVME_MPX_FB_MAX_SECS + 1), -EINVAL);
+	ret = nvme_mpx_head_set_failback(t->head, NVME_MPX_FB_MAX_SECS + 1);
+	KUNIT_EXPECT_EQ(test, ret, -EINVAL);
 	KUNIT_EXPECT_EQ(test, t->head->mpx.failback, NVME_MPX_FB_IMMEDIATE);
 }
 
