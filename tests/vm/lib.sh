@@ -220,10 +220,26 @@ path_ios() { awk '{print $1 + $5}' "/sys/block/$1/stat"; }
 ios_above() { [ "$(path_ios "$1")" -gt "$2" ]; }
 # live_paths_below HEAD N: fewer than N paths are live (for wait_for).
 live_paths_below() { [ "$(live_paths "$1")" -lt "$2" ]; }
+# attr DISK NAME: a sysfs attribute of a block device; attr_is ... VALUE.
+attr() { cat "/sys/block/$1/$2"; }
+attr_is() { [ "$(attr "$1" "$2")" = "$3" ]; }
+# mpx_stat DISK N: field N of the disk's mpx_stat line.
+mpx_stat() { cut -d' ' -f"$2" "/sys/block/$1/mpx_stat"; }
 ana_state() { cat "/sys/block/$1/ana_state"; }
 ana_is() { [ "$(ana_state "$1")" = "$2" ]; }
 
 # ---- faults --------------------------------------------------------------
+
+# netem_lo MATCH MS: delay the loopback packets matching MATCH (a u32
+# selector such as "sport 4421" or "dport 4420") by MS ms; MS 0 removes
+# every delay. The prio qdisc keeps all other traffic undelayed.
+netem_lo() {
+	tc qdisc del dev lo root 2>/dev/null
+	[ "$2" -eq 0 ] && return 0
+	tc qdisc add dev lo root handle 1: prio bands 4 priomap 1 2 2 2 1 2 0 0 1 1 1 1 1 1 1 1 &&
+		tc qdisc add dev lo parent 1:4 handle 40: netem delay "${2}ms" limit 100000 &&
+		tc filter add dev lo parent 1: protocol ip prio 1 u32 match ip $1 0xffff flowid 1:4
+}
 
 # nft table and chains are made once at set-up: creating chains under I/O
 # has crashed TCG guests; during a fault only rules are added and flushed.
@@ -326,4 +342,21 @@ nvme_load() {
 		fi
 	done
 	insmod "$f" "$@"
+}
+
+# bench_setup SET NAME: load SET's NVMe/TCP modules, a null_blk target with
+# two ports, connect both paths; sets $head.
+bench_setup() {
+	nvme_unload || { not_ok "bench: unload before $1"; return 1; }
+	nvme_load "$1" nvme-core && nvme_load "$1" nvme-tcp && nvme_load "$1" nvmet &&
+		nvme_load "$1" nvmet-tcp || { not_ok "bench: load $1 modules"; return 1; }
+	tgt_setup tcp 2 "$2" null 1 1024 || { not_ok "bench: target"; return 1; }
+	nft_setup || { not_ok "bench: nft"; return 1; }
+	mp_connect tcp 2 "$2" || { not_ok "bench: $1: two live paths"; return 1; }
+	head=$(head_of "$2")
+}
+
+# bench_order ROUND: the module sets in this round's order (alternating).
+bench_order() {
+	if [ $(($1 % 2)) -eq 1 ]; then echo "ours stock"; else echo "stock ours"; fi
 }

@@ -20,7 +20,7 @@ struct mpx_as {
 	struct nvme_ns *active;
 };
 
-static u64 mpx_as_key(struct nvme_ns *ns, enum nvme_mpx_tier tier)
+static u64 mpx_as_key(struct nvme_ns *ns, enum nvme_mpx_tier tier, void *arg)
 {
 	if (tier < NVME_MPX_TIER_HELD &&
 	    test_bit(NVME_MPX_P_PINNED, &ns->mpx.flags))
@@ -36,22 +36,9 @@ static const char *mpx_as_name(struct nvme_ns *ns)
 struct nvme_ns *nvme_mpx_as_select(struct nvme_mpx_policy *pol,
 				   struct nvme_ns_head *head, int node)
 {
+	struct nvme_ns *best = nvme_mpx_cheapest(head, mpx_as_key, NULL);
 	struct mpx_as *as = pol->priv;
-	u64 key, best_key = U64_MAX;
-	struct nvme_ns *ns, *best = NULL, *old;
-	enum nvme_mpx_tier tier;
-
-	list_for_each_entry_srcu(ns, &head->list, siblings,
-				 srcu_read_lock_held(&head->srcu)) {
-		tier = nvme_mpx_tier(ns);
-		if (tier == NVME_MPX_TIER_NONE)
-			continue;
-		key = mpx_as_key(ns, tier);
-		if (key < best_key) {
-			best_key = key;
-			best = ns;
-		}
-	}
+	struct nvme_ns *old;
 
 	/* Rare: report each change of the active path exactly once. */
 	old = READ_ONCE(as->active);

@@ -17,21 +17,23 @@ struct mpx_numa_arg {
 };
 
 /* Distance beyond node-local; a controller without affinity is local. */
-static u64 mpx_numa_cost(struct nvme_ns *ns, void *data)
+static u64 mpx_numa_key(struct nvme_ns *ns, enum nvme_mpx_tier tier,
+			void *data)
 {
 	struct mpx_numa_arg *arg = data;
 	int home = READ_ONCE(ns->ctrl->numa_node);
 
 	if (home == NUMA_NO_NODE)
-		return 0;
-	return max(arg->pol->distance(arg->node, home) - LOCAL_DISTANCE, 0);
+		return nvme_mpx_key(tier, 0);
+	return nvme_mpx_key(tier, max(arg->pol->distance(arg->node, home) -
+				      LOCAL_DISTANCE, 0));
 }
 
 static struct nvme_ns *mpx_numa_pick(struct nvme_mpx_policy *pol,
 				     struct nvme_ns_head *head, int node)
 {
 	struct mpx_numa_arg arg = { .pol = pol, .node = node };
-	struct nvme_ns *ns = nvme_mpx_cheapest(head, mpx_numa_cost, &arg);
+	struct nvme_ns *ns = nvme_mpx_cheapest(head, mpx_numa_key, &arg);
 
 	if (ns)
 		nvme_mpx_cache_set(pol->priv, node, ns);

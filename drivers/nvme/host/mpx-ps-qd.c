@@ -11,16 +11,16 @@
 #include <kunit/visibility.h>
 #include "mpx.h"
 
-static u64 mpx_qd_cost(struct nvme_ns *ns, void *arg)
+static u64 mpx_qd_key(struct nvme_ns *ns, enum nvme_mpx_tier tier, void *arg)
 {
-	return atomic_read(&ns->ctrl->nr_active);
+	return nvme_mpx_key(tier, atomic_read(&ns->ctrl->nr_active));
 }
 
 /* An idle optimized path cannot be beaten and ends the scan. */
 struct nvme_ns *nvme_mpx_qd_select(struct nvme_mpx_policy *pol,
 				   struct nvme_ns_head *head, int node)
 {
-	return nvme_mpx_cheapest(head, mpx_qd_cost, NULL);
+	return nvme_mpx_cheapest(head, mpx_qd_key, NULL);
 }
 EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_qd_select);
 

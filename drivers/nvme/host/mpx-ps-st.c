@@ -38,9 +38,9 @@ u64 nvme_mpx_st_estimate(struct nvme_ns *ns, unsigned long now)
 }
 EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_st_estimate);
 
-static u64 mpx_st_cost(struct nvme_ns *ns, void *now)
+static u64 mpx_st_key(struct nvme_ns *ns, enum nvme_mpx_tier tier, void *now)
 {
-	return nvme_mpx_st_estimate(ns, *(unsigned long *)now);
+	return nvme_mpx_key(tier, nvme_mpx_st_estimate(ns, *(unsigned long *)now));
 }
 
 struct nvme_ns *nvme_mpx_st_select(struct nvme_mpx_policy *pol,
@@ -48,7 +48,7 @@ struct nvme_ns *nvme_mpx_st_select(struct nvme_mpx_policy *pol,
 {
 	unsigned long now = jiffies;
 
-	return nvme_mpx_cheapest(head, mpx_st_cost, &now);
+	return nvme_mpx_cheapest(head, mpx_st_key, &now);
 }
 EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_st_select);
 

@@ -140,13 +140,15 @@ static inline u64 nvme_mpx_key(enum nvme_mpx_tier tier, u64 cost)
 }
 
 /*
- * The usable path of @head with the lowest key, @cost giving the selector's
- * part; ties go to the first path in head->list.  Inlined into each selector
- * so that @cost is a direct call.  Caller holds head->srcu.
+ * The usable path of @head with the lowest key, as computed by @key from
+ * the path and its tier (usually nvme_mpx_key(tier, <selector's cost>));
+ * ties go to the first path in head->list.  Inlined into each selector so
+ * that @key is a direct call.  Caller holds head->srcu.
  */
 static __always_inline struct nvme_ns *
 nvme_mpx_cheapest(struct nvme_ns_head *head,
-		  u64 (*cost)(struct nvme_ns *ns, void *arg), void *arg)
+		  u64 (*key_of)(struct nvme_ns *ns, enum nvme_mpx_tier tier,
+				void *arg), void *arg)
 {
 	u64 key, best_key = U64_MAX;
 	struct nvme_ns *ns, *best = NULL;
@@ -157,7 +159,7 @@ nvme_mpx_cheapest(struct nvme_ns_head *head,
 		tier = nvme_mpx_tier(ns);
 		if (tier == NVME_MPX_TIER_NONE)
 			continue;
-		key = nvme_mpx_key(tier, cost(ns, arg));
+		key = key_of(ns, tier, arg);
 		if (key >= best_key)
 			continue;
 		best_key = key;

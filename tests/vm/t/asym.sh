@@ -23,26 +23,6 @@ run_fio() {	# DEV RW BS QD
 		awk -F';' '/^3;/ { sub(/.*=/, "", $30); printf "iops=%s kbps=%s p99=%s max=%s\n", $8, $7, $30, $39 }'
 }
 
-# netem DELAY_MS: delay what port 2's target side sends (0: no delay).
-netem() {
-	tc qdisc del dev lo root 2>/dev/null
-	[ "$1" -eq 0 ] && return 0
-	tc qdisc add dev lo root handle 1: prio bands 4 priomap 1 2 2 2 1 2 0 0 1 1 1 1 1 1 1 1 &&
-		tc qdisc add dev lo parent 1:4 handle 40: netem delay "${1}ms" limit 100000 &&
-		tc filter add dev lo parent 1: protocol ip prio 1 u32 match ip sport 4421 0xffff flowid 1:4
-}
-
-setup() {	# SET
-	nvme_unload || { not_ok "bench: unload before $1"; return 1; }
-	nvme_load "$1" nvme-core && nvme_load "$1" nvme-tcp && nvme_load "$1" nvmet &&
-		nvme_load "$1" nvmet-tcp || { not_ok "bench: load $1 modules"; return 1; }
-	tgt_setup tcp 2 $name null 1 1024 || { not_ok "bench: target"; return 1; }
-	mp_connect tcp 2 $name || { not_ok "bench: $1: two live paths"; return 1; }
-	head=$(head_of $name)
-	set -- $(paths_of "$head")
-	fast=$1 slow=$2
-}
-
 runs() {	# SET CONFIG DELAY
 	local wl rw bs qd r
 	for wl in randread-4k-32 randread-4k-1 read-128k-8; do
@@ -55,14 +35,11 @@ runs() {	# SET CONFIG DELAY
 
 round=1
 while [ $round -le "$rounds" ]; do
-	case $((round % 2)) in
-	1) order="ours stock" ;;
-	0) order="stock ours" ;;
-	esac
-	for set in $order; do
-		setup $set || continue
+	for set in $(bench_order $round); do
+		bench_setup $set $name || continue
+		slow=$(paths_of "$head" | tail -n 1)
 		for d in 30 5; do
-			netem $d || { not_ok "bench: netem $d ms"; continue; }
+			netem_lo "sport 4421" $d || { not_ok "bench: netem $d ms"; continue; }
 			if [ $set = ours ]; then
 				for pol in numa round-robin queue-depth service-time; do
 					echo $pol >"/sys/block/$head/mpx_iopolicy"
@@ -76,7 +53,7 @@ while [ $round -le "$rounds" ]; do
 				runs stock queue-depth $d
 			fi
 		done
-		netem 0
+		netem_lo "sport 4421" 0
 		if [ $set = ours ]; then
 			for pol in round-robin service-time; do
 				echo $pol >"/sys/block/$head/mpx_iopolicy"

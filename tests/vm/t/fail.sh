@@ -22,10 +22,7 @@ set -- $(paths_of "$head")
 a=$1 b=$2
 H=/sys/block/$head
 
-rd() { cat "/sys/block/$1/$2"; }
-is() { [ "$(rd "$1" "$2")" = "$3" ]; }
-stat_field() { cut -d' ' -f"$2" "/sys/block/$1/mpx_stat"; }
-both_live() { is "$a" mpx_state live && is "$b" mpx_state live; }
+both_live() { attr_is "$a" mpx_state live && attr_is "$b" mpx_state live; }
 
 # max_gap LOG: longest time between two completions in a fio latency log
 # (first column: completion time in ms), and when it started.
@@ -44,7 +41,7 @@ blackhole_part() {
 	fpid=$!
 	wait_for 10 ios_above "$a" "$(($(path_ios "$a") + 300))"
 	t0=$(now_ms)
-	st0=$(stat_field "$a" 7)
+	st0=$(mpx_stat "$a" 7)
 	blackhole "$tr" 1
 	check "$tr: blackhole: $a found stalled" wait_for 5 sh -c \
 		"[ \$(cut -d' ' -f7 /sys/block/$a/mpx_stat) -gt $st0 ]"
@@ -72,7 +69,7 @@ blackhole_part() {
 	unblackhole
 	fio_clean /tmp/bh-verify.out || sed 's/^/# /' /tmp/bh-verify.out | tail -n 20
 	check "$tr: blackhole under verify: no verify error" fio_clean /tmp/bh-verify.out
-	hq=$(stat_field "$head" 4)
+	hq=$(mpx_stat "$head" 4)
 	diag "writes held for quiesce so far: $hq"
 	check "$tr: blackhole: $a back again" wait_for 60 both_live
 }
@@ -82,13 +79,6 @@ blackhole_part() {
 # down path a sits in the qdisc. The path is found stalled and reset; W1's
 # retry goes down path b. Then W2 overwrites the same block. When the
 # delayed W1 finally reaches the target it must not be the last write.
-netem_a() {
-	tc qdisc del dev lo root 2>/dev/null
-	[ "$1" -eq 0 ] && return 0
-	tc qdisc add dev lo root handle 1: prio bands 4 priomap 1 2 2 2 1 2 0 0 1 1 1 1 1 1 1 1 &&
-		tc qdisc add dev lo parent 1:4 handle 40: netem delay "${1}ms" limit 100000 &&
-		tc filter add dev lo parent 1: protocol ip prio 1 u32 match ip dport 4420 0xffff flowid 1:4
-}
 netem_empty() { tc -s qdisc show dev lo | grep -A2 'netem' | grep -q 'backlog 0b 0p'; }
 block() {	# BYTE: write 4 KiB of BYTE at 1 MiB into the head
 	dd if=/dev/zero bs=4096 count=1 2>/dev/null | tr '\000' "\\$1" |
@@ -99,12 +89,12 @@ readback() { dd if="/dev/$head" bs=4096 skip=256 count=1 iflag=direct 2>/dev/nul
 writesafe_run() {	# QUIESCE_MS -> prints the byte that ended up on disk
 	echo "$1" >$H/mpx_write_quiesce_ms
 	block 000
-	netem_a 3000 || { echo netem; return; }
+	netem_lo "dport 4420" 3000 || { echo netem; return; }
 	block 252			# W1: 0xaa, through a, delayed
 	block 273			# W2: 0xbb, after W1 completed
 	# The delayed original W1 reaches the target by now, if it ever will.
 	wait_for 20 netem_empty
-	netem_a 0
+	netem_lo "dport 4420" 0
 	readback
 }
 
@@ -113,7 +103,7 @@ writesafe_part() {
 	echo "$a" >$H/mpx_preferred
 	r=$(writesafe_run 6000)
 	check "$tr: writesafe: with quiesce the newer write stays (got $r, want bb)" [ "$r" = bb ]
-	check "$tr: writesafe: writes were held" [ "$(stat_field "$head" 4)" -gt 0 ]
+	check "$tr: writesafe: writes were held" [ "$(mpx_stat "$head" 4)" -gt 0 ]
 	# Path a's reconnect may have sent its connect command into the delay:
 	# that one only ends at the admin timeout (60 s).
 	check "$tr: writesafe: both paths back" wait_for 150 both_live
@@ -146,7 +136,7 @@ nopath_part() {
 	diag "queue_if_no_path 5: the read ended after $1 ms with status $2"
 	check "$tr: queue_if_no_path 5: fails ($2) after $1 ms, within 10% of 5 s" \
 		[ "$2" -ne 0 -a "$1" -ge 4500 -a "$1" -le 5500 ]
-	check "$tr: queue_if_no_path: failed I/O counted" [ "$(stat_field "$head" 3)" -gt 0 ]
+	check "$tr: queue_if_no_path: failed I/O counted" [ "$(mpx_stat "$head" 3)" -gt 0 ]
 	echo fail >$H/mpx_queue_if_no_path
 	set -- $(nopath_read)
 	check "$tr: queue_if_no_path fail: fails ($2) at once ($1 ms)" [ "$2" -ne 0 -a "$1" -lt 1000 ]
@@ -159,7 +149,7 @@ nopath_part() {
 	fio_verify "$head" 50 >/tmp/np-verify.out 2>&1 &
 	fpid=$!
 	wait_for 10 ios_above "$a" "$(($(path_ios "$a") + 300))"
-	rq=$(stat_field "$head" 2)
+	rq=$(mpx_stat "$head" 2)
 	port_unlink 1 "$name"
 	port_unlink 2 "$name"
 	wait_for 15 live_paths_is "$head" 0
@@ -170,14 +160,14 @@ nopath_part() {
 	wait $fpid
 	fio_clean /tmp/np-verify.out || sed 's/^/# /' /tmp/np-verify.out | tail -n 20
 	check "$tr: outage 20 s: fio verify clean" fio_clean /tmp/np-verify.out
-	check "$tr: outage 20 s: I/O was queued" [ "$(stat_field "$head" 2)" -gt "$rq" ]
+	check "$tr: outage 20 s: I/O was queued" [ "$(mpx_stat "$head" 2)" -gt "$rq" ]
 	echo auto >$H/mpx_queue_if_no_path
 }
 
 # ---- a flapping path is quarantined, the good one carries on ----
 flap_part() {
 	echo round-robin >$H/mpx_iopolicy
-	q0=$(stat_field "$a" 8)
+	q0=$(mpx_stat "$a" 8)
 	fio_verify "$head" 90 --write_lat_log=/tmp/flap --log_avg_msec=0 >/tmp/flap.out 2>&1 &
 	fpid=$!
 	wait_for 10 ios_above "$b" "$(($(path_ios "$b") + 300))"
@@ -188,8 +178,8 @@ flap_part() {
 		port_link 1 "$name"
 		sleep 1
 	done
-	check "$tr: flap: $a quarantined" [ "$(stat_field "$a" 8)" -gt "$q0" ]
-	check "$tr: flap: $a reads quarantined" wait_for 20 is "$a" mpx_state quarantined
+	check "$tr: flap: $a quarantined" [ "$(mpx_stat "$a" 8)" -gt "$q0" ]
+	check "$tr: flap: $a reads quarantined" wait_for 20 attr_is "$a" mpx_state quarantined
 	a1=$(path_ios "$a") b1=$(path_ios "$b")
 	wait_for 15 ios_above "$b" $((b1 + 500))
 	check "$tr: flap: no I/O on quarantined $a (+$(($(path_ios "$a") - a1)))" \
@@ -201,9 +191,9 @@ flap_part() {
 	set -- $(max_gap /tmp/flap_lat.1.log)
 	check "$tr: flap: the head never stopped for 2 s (longest gap $1 ms)" [ "$1" -lt 2000 ]
 	check "$tr: flap: one log line per quarantine" \
-		[ "$(dmesg | grep -c "$a: quarantined")" -eq "$(stat_field "$a" 8)" ]
+		[ "$(dmesg | grep -c "$a: quarantined")" -eq "$(mpx_stat "$a" 8)" ]
 	echo activate >/sys/block/$a/mpx_state
-	check "$tr: flap: activated $a live" is "$a" mpx_state live
+	check "$tr: flap: activated $a live" attr_is "$a" mpx_state live
 }
 
 case $part in

@@ -17,10 +17,7 @@ set -- $(paths_of "$head")
 a=$1 b=$2
 H=/sys/block/$head
 
-rd() { cat "/sys/block/$1/$2"; }
-is() { [ "$(rd "$1" "$2")" = "$3" ]; }
-inflight() { cut -d' ' -f5 "/sys/block/$1/mpx_stat"; }
-inflight_is_0() { [ "$(inflight "$1")" -eq 0 ]; }
+inflight_is_0() { [ "$(mpx_stat "$1" 5)" -eq 0 ]; }
 
 # refuse DISK ATTR VALUE: the write fails and the value reads back as before.
 refuse() {
@@ -65,57 +62,57 @@ a0=$(path_ios "$a") b0=$(path_ios "$b")
 wait_for 20 ios_above "$a" $((a0 + 1000))
 db=$(($(path_ios "$b") - b0))
 check "$tr: active-standby: all I/O on $a ($b +$db)" [ $db -eq 0 ]
-check "$tr: mpx_active is $a" is "$head" mpx_active "$a"
+check "$tr: mpx_active is $a" attr_is "$head" mpx_active "$a"
 
 # cut_a DESC: remove port 1 (path a); I/O must move to b.
 cut_a() {
 	local b1
 	b1=$(path_ios "$b")
 	port_unlink 1 "$name"
-	check "$tr: $1: $a down" wait_for 20 is "$a" mpx_state down
+	check "$tr: $1: $a down" wait_for 20 attr_is "$a" mpx_state down
 	check "$tr: $1: standby $b takes the I/O" wait_for 20 ios_above "$b" $((b1 + 300))
-	check "$tr: $1: mpx_active is $b" is "$head" mpx_active "$b"
+	check "$tr: $1: mpx_active is $b" attr_is "$head" mpx_active "$b"
 }
 
 # ---- immediate failback ----
 cut_a immediate
 port_link 1 "$name"
-check "$tr: immediate: $a back and live" wait_for 30 is "$a" mpx_state live
+check "$tr: immediate: $a back and live" wait_for 30 attr_is "$a" mpx_state live
 a1=$(path_ios "$a")
 check "$tr: immediate: I/O back on $a" wait_for 15 ios_above "$a" $((a1 + 300))
-check "$tr: immediate: mpx_active is $a" is "$head" mpx_active "$a"
+check "$tr: immediate: mpx_active is $a" attr_is "$head" mpx_active "$a"
 
 # ---- a controller reset under I/O: the standby covers, $a returns ----
 echo 1 >"/sys/class/nvme/$(ctrl_of "$a")/reset_controller"
-check "$tr: reset: $a live again" wait_for 30 is "$a" mpx_state live
+check "$tr: reset: $a live again" wait_for 30 attr_is "$a" mpx_state live
 a1=$(path_ios "$a")
 check "$tr: reset: I/O back on $a" wait_for 15 ios_above "$a" $((a1 + 300))
 
 # ---- ANA inaccessible under I/O: commands in flight fail over ----
 fo=$(cat /sys/block/$a/diag/multipath_failover_count)
-hf=$(cut -d' ' -f1 $H/mpx_stat)
+hf=$(mpx_stat "$head" 1)
 port_ana 1 inaccessible
 check "$tr: ana: $a inaccessible" wait_for 15 ana_is "$a" inaccessible
 b1=$(path_ios "$b")
 check "$tr: ana: I/O on $b" wait_for 15 ios_above "$b" $((b1 + 300))
 port_ana 1 optimized
-check "$tr: ana: $a optimized and live again" wait_for 15 is "$a" mpx_state live
+check "$tr: ana: $a optimized and live again" wait_for 15 attr_is "$a" mpx_state live
 a1=$(path_ios "$a")
 check "$tr: ana: I/O back on $a" wait_for 15 ios_above "$a" $((a1 + 300))
 fo2=$(cat /sys/block/$a/diag/multipath_failover_count)
-hf2=$(cut -d' ' -f1 $H/mpx_stat)
+hf2=$(mpx_stat "$head" 1)
 diag "failovers: $a $fo -> $fo2, head $hf -> $hf2"
 check "$tr: ana: failovers counted on the path and the head" \
 	[ "$fo2" -gt "$fo" -a $((hf2 - hf)) -ge $((fo2 - fo)) ]
 echo 0 >/sys/block/$a/diag/multipath_failover_count
-check "$tr: diag counter reset by writing 0" is "$a" diag/multipath_failover_count 0
+check "$tr: diag counter reset by writing 0" attr_is "$a" diag/multipath_failover_count 0
 
 # ---- timed failback: held for N seconds after it returns ----
 echo 4 >$H/mpx_failback
-check "$tr: mpx_failback reads back 4" is "$head" mpx_failback 4
+check "$tr: mpx_failback reads back 4" attr_is "$head" mpx_failback 4
 cut_a "failback 4"
 port_link 1 "$name"
-if wait_for 30 is "$a" mpx_state held; then
+if wait_for 30 attr_is "$a" mpx_state held; then
 	t1=$(now_ms) h1=$(path_ios "$a") g1=$(path_ios "$b")
 	# Watch the first 2.5 s of the hold (the release itself is only seen
 	# by polling, so the I/O right after it cannot be told apart).
@@ -123,8 +120,8 @@ if wait_for 30 is "$a" mpx_state held; then
 	h2=$(path_ios "$a") g2=$(path_ios "$b")
 	check "$tr: failback 4: no I/O on $a while held (+$((h2 - h1)), $b +$((g2 - g1)))" \
 		[ $((h2 - h1)) -le 16 -a $((g2 - g1)) -gt 100 ]
-	check "$tr: failback 4: still held after 2.5 s" is "$a" mpx_state held
-	wait_for 15 is "$a" mpx_state live
+	check "$tr: failback 4: still held after 2.5 s" attr_is "$a" mpx_state held
+	wait_for 15 attr_is "$a" mpx_state live
 	t2=$(now_ms)
 	diag "held for about $((t2 - t1)) ms"
 	check "$tr: failback 4: held $((t2 - t1)) ms, within 20% of 4 s" \
@@ -141,7 +138,7 @@ observe_idle() {
 	a1=$(path_ios "$a") b1=$(path_ios "$b")
 	sleep "$1"
 	check "$tr: $2: $a held, no I/O for $1 s ($a +$(($(path_ios "$a") - a1)), $b +$(($(path_ios "$b") - b1)))" \
-		[ "$(rd "$a" mpx_state)" = held -a $(($(path_ios "$a") - a1)) -le 16 -a \
+		[ "$(attr "$a" mpx_state)" = held -a $(($(path_ios "$a") - a1)) -le 16 -a \
 		$(($(path_ios "$b") - b1)) -gt 100 ]
 }
 
@@ -149,7 +146,7 @@ observe_idle() {
 echo manual >$H/mpx_failback
 cut_a manual
 port_link 1 "$name"
-check "$tr: manual: $a back, held" wait_for 30 is "$a" mpx_state held
+check "$tr: manual: $a back, held" wait_for 30 attr_is "$a" mpx_state held
 observe_idle 3 manual
 echo activate >/sys/block/$a/mpx_state
 a1=$(path_ios "$a")
@@ -159,7 +156,7 @@ check "$tr: manual: activate brings I/O back to $a" wait_for 15 ios_above "$a" $
 echo followover >$H/mpx_failback
 cut_a followover
 port_link 1 "$name"
-check "$tr: followover: reconnected $a is live" wait_for 30 is "$a" mpx_state live
+check "$tr: followover: reconnected $a is live" wait_for 30 attr_is "$a" mpx_state live
 a1=$(path_ios "$a")
 check "$tr: followover: I/O back on $a" wait_for 15 ios_above "$a" $((a1 + 300))
 # ... one the array moved (ANA) does not.
@@ -168,7 +165,7 @@ check "$tr: followover: $a non-optimized" wait_for 15 ana_is "$a" non-optimized
 b1=$(path_ios "$b")
 check "$tr: followover: I/O on optimized $b" wait_for 15 ios_above "$b" $((b1 + 300))
 port_ana 1 optimized
-check "$tr: followover: $a optimized again but held" wait_for 15 is "$a" mpx_state held
+check "$tr: followover: $a optimized again but held" wait_for 15 attr_is "$a" mpx_state held
 observe_idle 3 followover
 echo activate >/sys/block/$a/mpx_state
 a1=$(path_ios "$a")
@@ -179,7 +176,7 @@ echo immediate >$H/mpx_failback
 port_ana 2 non-optimized
 wait_for 15 ana_is "$b" non-optimized
 echo "$b" >$H/mpx_preferred
-check "$tr: mpx_preferred reads back $b" is "$head" mpx_preferred "$b"
+check "$tr: mpx_preferred reads back $b" attr_is "$head" mpx_preferred "$b"
 b1=$(path_ios "$b")
 check "$tr: pinned non-optimized $b takes the I/O" wait_for 15 ios_above "$b" $((b1 + 300))
 a1=$(path_ios "$a") b1=$(path_ios "$b")
@@ -203,14 +200,14 @@ check "$tr: weighted 3:1 split within 10% ($da:$db)" \
 
 # ---- a failed path drains and carries nothing after ----
 echo fail >/sys/block/$a/mpx_state
-check "$tr: fail: $a reads failed" is "$a" mpx_state failed
+check "$tr: fail: $a reads failed" attr_is "$a" mpx_state failed
 check "$tr: fail: $a drains within 5 s" wait_for 5 inflight_is_0 "$a"
 a1=$(path_ios "$a") b1=$(path_ios "$b")
 wait_for 15 ios_above "$b" $((b1 + 500))
 check "$tr: fail: nothing on $a after draining (+$(($(path_ios "$a") - a1)))" \
 	[ $(($(path_ios "$a") - a1)) -eq 0 ]
 echo reinstate >/sys/block/$a/mpx_state
-check "$tr: reinstate: $a live" is "$a" mpx_state live
+check "$tr: reinstate: $a live" attr_is "$a" mpx_state live
 a1=$(path_ios "$a")
 check "$tr: reinstate: I/O on $a again" wait_for 15 ios_above "$a" $((a1 + 300))
 
@@ -220,7 +217,7 @@ a1=$(path_ios "$a") b1=$(path_ios "$b")
 check "$tr: service-time: both equal paths busy" \
 	sh -c ". /mpx/lib.sh; wait_for 20 ios_above $a $((a1 + 300)) && wait_for 20 ios_above $b $((b1 + 300))"
 check "$tr: service-time: latency averages in mpx_stat" \
-	[ "$(cut -d' ' -f6 /sys/block/$a/mpx_stat)" -gt 0 ]
+	[ "$(mpx_stat "$a" 6)" -gt 0 ]
 
 killall -INT fio
 wait $fpid

@@ -13,16 +13,6 @@ arg=${1:-2-0}
 rounds=${arg%-*}
 name=stall
 
-setup() {	# SET
-	nvme_unload || { not_ok "bench: unload before $1"; return 1; }
-	nvme_load "$1" nvme-core && nvme_load "$1" nvme-tcp && nvme_load "$1" nvmet &&
-		nvme_load "$1" nvmet-tcp || { not_ok "bench: load $1 modules"; return 1; }
-	tgt_setup tcp 2 $name null 1 1024 || { not_ok "bench: target"; return 1; }
-	nft_setup || { not_ok "bench: nft"; return 1; }
-	mp_connect tcp 2 $name || { not_ok "bench: $1: two live paths"; return 1; }
-	head=$(head_of $name)
-	echo round-robin >"$(subsys_of $name)/iopolicy"
-}
 
 # gap_and_count LOG FROM_MS TO_MS: longest completion gap overall, and the
 # completions between FROM and TO (fio's clock: ms since the job started).
@@ -69,12 +59,9 @@ one() {	# SET FAULT
 
 round=1
 while [ $round -le "$rounds" ]; do
-	case $((round % 2)) in
-	1) order="ours stock" ;;
-	0) order="stock ours" ;;
-	esac
-	for set in $order; do
-		setup $set || continue
+	for set in $(bench_order $round); do
+		bench_setup $set $name || continue
+		echo round-robin >"$(subsys_of $name)/iopolicy"
 		for fault in portremove blackhole reset; do
 			one $set $fault
 		done
