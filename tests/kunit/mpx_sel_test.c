@@ -694,11 +694,9 @@ static void mpx_test_st_estimate(struct kunit *test)
 	struct nvme_ns *a;
 
 	a = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
-	/* Unmeasured: one probe, then nothing until it completes. */
-	KUNIT_EXPECT_EQ(test, nvme_mpx_st_estimate(a, now), 0);
-	atomic_set(&a->mpx.inflight, 1);
-	KUNIT_EXPECT_EQ(test, nvme_mpx_st_estimate(a, now),
-			NVME_MPX_COST_MAX);
+	/* Unmeasured: a last resort until a probe has measured it. */
+	KUNIT_EXPECT_EQ(test, nvme_mpx_st_estimate(a, now), NVME_MPX_COST_MAX);
+	KUNIT_EXPECT_TRUE(test, nvme_mpx_st_wants_probe(a, now));
 
 	/* 1 ms at depth 4; at depth 7 (+1 new) expect 2 ms. */
 	mpx_test_set_lat(a, 1000000, 4, 7);
@@ -706,14 +704,20 @@ static void mpx_test_st_estimate(struct kunit *test)
 	/* An empty queue costs what one request took at depth 1. */
 	mpx_test_set_lat(a, 1000000, 1, 0);
 	KUNIT_EXPECT_EQ(test, nvme_mpx_st_estimate(a, now), 1000000);
+	KUNIT_EXPECT_FALSE(test, nvme_mpx_st_wants_probe(a, now));
 
-	/* Stale numbers: probe again, once. */
-	KUNIT_EXPECT_EQ(test, nvme_mpx_st_estimate(a, now + 6 * HZ), 0);
+	/* Stale numbers still rank the path; a probe refreshes them. */
+	KUNIT_EXPECT_EQ(test, nvme_mpx_st_estimate(a, now + 6 * HZ), 1000000);
+	KUNIT_EXPECT_TRUE(test, nvme_mpx_st_wants_probe(a, now + 3 * HZ));
+	/* Not while it is busy, not twice in a row, not when unusable. */
 	atomic_set(&a->mpx.inflight, 1);
-	KUNIT_EXPECT_EQ(test, nvme_mpx_st_estimate(a, now + 6 * HZ),
-			NVME_MPX_COST_MAX);
-	KUNIT_EXPECT_EQ(test, nvme_mpx_st_estimate(a, now + 4 * HZ),
-			2000000);
+	KUNIT_EXPECT_FALSE(test, nvme_mpx_st_wants_probe(a, now + 3 * HZ));
+	atomic_set(&a->mpx.inflight, 0);
+	a->mpx.last_probe = now + 3 * HZ;
+	KUNIT_EXPECT_FALSE(test, nvme_mpx_st_wants_probe(a, now + 4 * HZ));
+	KUNIT_EXPECT_TRUE(test, nvme_mpx_st_wants_probe(a, now + 6 * HZ));
+	a->ctrl->state = NVME_CTRL_CONNECTING;
+	KUNIT_EXPECT_FALSE(test, nvme_mpx_st_wants_probe(a, now + 6 * HZ));
 }
 
 /* A far path only gets I/O once the near one queues longer than it. */

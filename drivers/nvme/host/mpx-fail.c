@@ -130,6 +130,22 @@ static void mpx_path_stall(struct nvme_ns *ns, unsigned long now,
 	kblockd_schedule_work(&ns->head->requeue_work);
 }
 
+/*
+ * The watchdog runs while the head is busy if it has a job: stall
+ * detection, or latency probes for the service-time selector.
+ */
+static bool mpx_watch_needed(struct nvme_ns_head *head)
+{
+	if (IS_ENABLED(CONFIG_NVME_MPX_STALL) &&
+	    READ_ONCE(head->mpx.stall_max_ms))
+		return true;
+#if IS_ENABLED(CONFIG_NVME_MPX_SELECTORS_EXTRA)
+	if (READ_ONCE(head->mpx_sel) == &nvme_mpx_st)
+		return true;
+#endif
+	return false;
+}
+
 static unsigned long mpx_stall_tick(struct nvme_ns_head *head)
 {
 	return msecs_to_jiffies(max(READ_ONCE(head->mpx.stall_min_ms) / 4,
@@ -172,12 +188,17 @@ static void mpx_stall_work(struct work_struct *work)
 					       READ_ONCE(h->stall_mult),
 					       READ_ONCE(h->stall_min_ms),
 					       READ_ONCE(h->stall_max_ms));
-		if (thr && nvme_mpx_is_stalled(ns, now, thr))
+		if (IS_ENABLED(CONFIG_NVME_MPX_STALL) && thr &&
+		    nvme_mpx_is_stalled(ns, now, thr))
 			mpx_path_stall(ns, now, thr);
 	}
 	srcu_read_unlock(&head->srcu, idx);
+#if IS_ENABLED(CONFIG_NVME_MPX_SELECTORS_EXTRA)
+	if (READ_ONCE(head->mpx_sel) == &nvme_mpx_st)
+		nvme_mpx_st_probe_paths(head, now);
+#endif
 
-	if (READ_ONCE(h->stall_max_ms) && mpx_head_busy(head)) {
+	if (mpx_watch_needed(head) && mpx_head_busy(head)) {
 		queue_delayed_work(nvme_wq, &h->stall_work,
 				   mpx_stall_tick(head));
 		return;
@@ -186,7 +207,7 @@ static void mpx_stall_work(struct work_struct *work)
 	clear_bit(NVME_MPX_H_WATCHING, &h->flags);
 	/* Order the clear before reading inflight; pairs with account_start. */
 	smp_mb__after_atomic();
-	if (READ_ONCE(h->stall_max_ms) && mpx_head_busy(head) &&
+	if (mpx_watch_needed(head) && mpx_head_busy(head) &&
 	    !test_and_set_bit(NVME_MPX_H_WATCHING, &h->flags))
 		queue_delayed_work(nvme_wq, &h->stall_work,
 				   mpx_stall_tick(head));
@@ -197,9 +218,8 @@ void nvme_mpx_watch(struct nvme_ns *ns)
 {
 	struct nvme_mpx_head *h = &ns->head->mpx;
 
-	if (!IS_ENABLED(CONFIG_NVME_MPX_STALL) ||
-	    test_bit(NVME_MPX_H_WATCHING, &h->flags) ||
-	    !READ_ONCE(h->stall_max_ms) ||
+	if (test_bit(NVME_MPX_H_WATCHING, &h->flags) ||
+	    !mpx_watch_needed(ns->head) ||
 	    test_and_set_bit(NVME_MPX_H_WATCHING, &h->flags))
 		return;
 	queue_delayed_work(nvme_wq, &h->stall_work, mpx_stall_tick(ns->head));

@@ -44,6 +44,7 @@ enum {
  * @quarantines: times the path was quarantined for flapping
  * @flap_start: jiffies of the first failure in the current flap window
  * @flap_count: failures since @flap_start
+ * @last_probe: jiffies of the last latency probe sent down this path
  *
  * The counters are updated on every I/O with relaxed atomics; they live on
  * their own cache line so that submitters reading the knobs above do not
@@ -70,6 +71,7 @@ struct nvme_mpx_path {
 	atomic_long_t		quarantines;
 	unsigned long		flap_start;
 	unsigned int		flap_count;
+	unsigned long		last_probe;
 };
 
 /* nvme_mpx_head.failback, besides a number of seconds */

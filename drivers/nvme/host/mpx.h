@@ -223,6 +223,8 @@ struct nvme_ns *nvme_mpx_qd_select(struct nvme_mpx_policy *pol,
 struct nvme_ns *nvme_mpx_st_select(struct nvme_mpx_policy *pol,
 				   struct nvme_ns_head *head, int node);
 u64 nvme_mpx_st_estimate(struct nvme_ns *ns, unsigned long now);
+bool nvme_mpx_st_wants_probe(struct nvme_ns *ns, unsigned long now);
+void nvme_mpx_st_probe_paths(struct nvme_ns_head *head, unsigned long now);
 struct nvme_ns *nvme_mpx_as_select(struct nvme_mpx_policy *pol,
 				   struct nvme_ns_head *head, int node);
 #if IS_ENABLED(CONFIG_NVME_MPX_SELECTORS_EXTRA)
