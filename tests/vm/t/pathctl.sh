@@ -11,6 +11,7 @@ tr=${1:-tcp}
 name=pc-$tr
 
 tgt_setup "$tr" 2 "$name" brd 1 256 || { not_ok "$tr: target set-up"; exit 1; }
+nft_setup || { not_ok "$tr: nft set-up"; exit 1; }
 mp_connect "$tr" 2 "$name" || { not_ok "$tr: a head with two live paths"; exit 1; }
 head=$(head_of "$name")
 set -- $(paths_of "$head")
@@ -92,9 +93,7 @@ check "$tr: reset: $a live again" wait_for 30 attr_is "$a" mpx_state live
 a1=$(path_ios "$a")
 check "$tr: reset: I/O back on $a" wait_for 15 ios_above "$a" $((a1 + 300))
 
-# ---- ANA inaccessible under I/O: commands in flight fail over ----
-fo=$(cat /sys/block/$a/diag/multipath_failover_count)
-hf=$(mpx_stat "$head" 1)
+# ---- ANA inaccessible under I/O: the standby covers ----
 port_ana 1 inaccessible
 check "$tr: ana: $a inaccessible" wait_for 15 ana_is "$a" inaccessible
 b1=$(path_ios "$b")
@@ -103,10 +102,20 @@ port_ana 1 optimized
 check "$tr: ana: $a optimized and live again" wait_for 15 attr_is "$a" mpx_state live
 a1=$(path_ios "$a")
 check "$tr: ana: I/O back on $a" wait_for 15 ios_above "$a" $((a1 + 300))
+
+# ---- a silent link: $a stalls, what it had in flight fails over ----
+fo=$(cat /sys/block/$a/diag/multipath_failover_count)
+hf=$(mpx_stat "$head" 1)
+blackhole "$tr" 1
+check "$tr: stall: $a found stalled" wait_for 10 attr_is "$a" mpx_state stalled
+b1=$(path_ios "$b")
+check "$tr: stall: I/O on $b" wait_for 15 ios_above "$b" $((b1 + 300))
+unblackhole
+check "$tr: stall: $a live again" wait_for 60 attr_is "$a" mpx_state live
 fo2=$(cat /sys/block/$a/diag/multipath_failover_count)
 hf2=$(mpx_stat "$head" 1)
 diag "failovers: $a $fo -> $fo2, head $hf -> $hf2"
-check "$tr: ana: failovers counted on the path and the head" \
+check "$tr: stall: failovers counted on the path and the head" \
 	[ "$fo2" -gt "$fo" -a $((hf2 - hf)) -ge $((fo2 - fo)) ]
 echo 0 >/sys/block/$a/diag/multipath_failover_count
 check "$tr: diag counter reset by writing 0" attr_is "$a" diag/multipath_failover_count 0
@@ -232,7 +241,7 @@ fio_clean /tmp/pc-fio.out || sed 's/^/# /' /tmp/pc-fio.out | tail -n 20
 check "$tr: fio verify across every switch" fio_clean /tmp/pc-fio.out
 
 echo 0 >$T/events/nvme_mpx/enable
-for ev in nvme_mpx_switch nvme_mpx_failback nvme_mpx_failover; do
+for ev in nvme_mpx_switch nvme_mpx_failback nvme_mpx_failover nvme_mpx_stall; do
 	check "$tr: tracepoint $ev fired" grep -q "$ev:" $T/trace
 done
 exit $MPX_FAILED
