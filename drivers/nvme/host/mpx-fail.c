@@ -8,7 +8,7 @@
  * half a minute later.  While a head has I/O in flight, a watchdog looks at
  * every path: one that has requests in flight and has completed none of
  * them for longer than a multiple of its own average latency (bounded by a
- * floor and a ceiling) is stalled.  It leaves selection at once and its
+ * floor and a ceiling) is stalled, if another path could take its I/O.  It leaves selection at once and its
  * controller is reset, which cancels what is in flight so that it fails
  * over to the other paths.
  *
@@ -174,14 +174,22 @@ static void mpx_stall_work(struct work_struct *work)
 						 mpx.stall_work);
 	struct nvme_mpx_head *h = &head->mpx;
 	unsigned long now = jiffies;
-	unsigned int thr;
+	unsigned int thr, usable = 0;
 	struct nvme_ns *ns;
 	int idx;
 
 	idx = srcu_read_lock(&head->srcu);
+	/*
+	 * Resetting a head's only usable path moves no I/O anywhere: leave
+	 * that case to keep-alive and the I/O timeout, as before.
+	 */
+	list_for_each_entry_srcu(ns, &head->list, siblings,
+				 srcu_read_lock_held(&head->srcu))
+		if (nvme_mpx_tier(ns) != NVME_MPX_TIER_NONE)
+			usable++;
 	list_for_each_entry_srcu(ns, &head->list, siblings,
 				 srcu_read_lock_held(&head->srcu)) {
-		if (nvme_ctrl_state(ns->ctrl) != NVME_CTRL_LIVE ||
+		if (usable < 2 || nvme_ctrl_state(ns->ctrl) != NVME_CTRL_LIVE ||
 		    test_bit(NVME_MPX_P_STALLED, &ns->mpx.flags))
 			continue;
 		thr = nvme_mpx_stall_threshold(READ_ONCE(ns->mpx.lat_ewma),
