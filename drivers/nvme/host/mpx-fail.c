@@ -8,9 +8,9 @@
  * half a minute later.  While a head has I/O in flight, a watchdog looks at
  * every path: one that has requests in flight and has completed none of
  * them for longer than a multiple of its own average latency (bounded by a
- * floor and a ceiling) is stalled, if another path could take its I/O.  It leaves selection at once and its
- * controller is reset, which cancels what is in flight so that it fails
- * over to the other paths.
+ * floor and a ceiling) is stalled, if another path could take its I/O.
+ * It leaves selection at once and its controller is reset, which cancels
+ * what is in flight so that it fails over to the other paths.
  *
  * Write safety.  A command the host cancelled is not necessarily dead: it
  * may still sit in the network or in the array and execute later.  Reads
