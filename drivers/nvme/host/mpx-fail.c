@@ -297,7 +297,7 @@ bool nvme_mpx_quiesce(struct nvme_ns *ns, struct request *req,
 		      struct bio_list *bios)
 {
 	struct nvme_mpx_head *h = &ns->head->mpx;
-	unsigned int ms;
+	unsigned int ms, nr;
 	unsigned long until, flags;
 
 	if ((nvme_req(req)->status & NVME_SCT_SC_MASK) !=
@@ -307,6 +307,8 @@ bool nvme_mpx_quiesce(struct nvme_ns *ns, struct request *req,
 	if (!ms)
 		return false;
 	until = jiffies + msecs_to_jiffies(ms);
+	/* Count before the list is shared: then others may append to it. */
+	nr = bio_list_size(bios);
 
 	spin_lock_irqsave(&ns->head->requeue_lock, flags);
 	if (bio_list_empty(&h->quiesce_list) ||
@@ -316,7 +318,7 @@ bool nvme_mpx_quiesce(struct nvme_ns *ns, struct request *req,
 	bio_list_merge(&h->quiesce_list, bios);
 	spin_unlock_irqrestore(&ns->head->requeue_lock, flags);
 
-	atomic_long_add(bio_list_size(bios), &h->quiesced);
+	atomic_long_add(nr, &h->quiesced);
 	pr_info_ratelimited("nvme-mpx: %s: holding cut-off writes for %u ms before retrying them elsewhere\n",
 			    mpx_name(ns), ms);
 	mod_delayed_work(nvme_wq, &h->quiesce_work, until - jiffies);
