@@ -8,7 +8,8 @@
 #   make demo       boot a guest with two paths and show what the layer does
 #   make vmtest T='basic-tcp basic-*'   run some VM tests (names in tests/vm/suite)
 #   make kunit      the KUnit suites alone
-#   make style      checkpatch --strict, sparse, shell syntax
+#   make style      checkpatch --strict, sparse, shell syntax; tools with -Werror
+#   make tools      the admin CLI tools/nvme-mpx (libnvme)
 #   make bench      ours vs Debian's stock modules, same boot (ROUNDS=3 SECS=8)
 #   make bench-paths  policies on asymmetric TCP paths (netem), ours vs stock
 #   make bench-failover  how long I/O stops on a path fault, ours vs stock
@@ -18,7 +19,7 @@
 SHELL := /bin/bash
 export KVER T ROUNDS SECS
 
-.PHONY: all deps fetch modules check demo vmtest kunit style bench bench-paths bench-failover clean distclean
+.PHONY: all deps fetch modules tools check demo vmtest kunit style bench bench-paths bench-failover clean distclean
 
 all: modules
 
@@ -31,13 +32,13 @@ fetch: deps
 modules: fetch
 	@bash scripts/build-modules.sh
 
-check: modules
+check: modules tools
 	@bash tests/check.sh
 
 demo: modules
 	@bash tests/demo.sh
 
-vmtest: modules
+vmtest: modules tools
 	@bash tests/vm/run.sh $(T)
 
 kunit: fetch
@@ -45,9 +46,14 @@ kunit: fetch
 
 style: modules
 	@bash scripts/style.sh
+	@$(MAKE) -s -C tools clean all WERROR=1 && echo "tools: built with -Werror"
+
+tools: deps
+	@$(MAKE) -s -C tools
 
 clean:
 	rm -rf out
+	$(MAKE) -s -C tools clean
 
 distclean: clean
 	rm -rf "$${XDG_CACHE_HOME:-$$HOME/.cache}/nvme-mpx"

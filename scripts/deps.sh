@@ -11,6 +11,8 @@ pkgs=(
 	xz-utils patch perl python3
 	# style checks
 	sparse
+	# the admin CLI (tools/) and its tests: libnvme, jq to parse its JSON
+	libnvme-dev jq
 	# the guest: QEMU, its tools, the workloads
 	qemu-system-x86 busybox-static dash nvme-cli fio nftables iproute2 util-linux
 	dmsetup

@@ -1,0 +1,1510 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvme-mpx: administer the nvme-mpx native NVMe multipath layer.
+ *
+ * Topology (subsystems, heads, paths, controllers) comes from libnvme and is
+ * completed from sysfs for anything libnvme 1.3 does not list (a head whose
+ * namespace it could not open, a path without a live controller).  The
+ * multipath attributes are read and written directly in sysfs:
+ *
+ *   /sys/class/nvme-subsystem/nvme-subsysN/iopolicy
+ *   /sys/block/nvmeXnY/{mpx_*,multipath/,diag/}      (head)
+ *   /sys/block/nvmeXcZnY/{ana_*,mpx_*,diag/,stat}     (path)
+ *
+ * An attribute the running kernel does not offer is left out of the output
+ * (null in JSON); writing one exits with MPX_EXIT_NOTSUP.  Arguments are
+ * checked before anything is written, so a bad one changes nothing.
+ *
+ * See nvme-mpx(8).
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+#include <libnvme.h>
+
+#define MPX_VERSION	"0.1"
+
+enum {
+	MPX_EXIT_OK = 0,
+	MPX_EXIT_INTERNAL = 1,
+	MPX_EXIT_USAGE = 2,
+	MPX_EXIT_NOTFOUND = 3,
+	MPX_EXIT_REFUSED = 4,
+	MPX_EXIT_NOTSUP = 5,
+};
+
+#define NAME_LEN	64
+#define VAL_LEN		512
+
+static const char *sysfs_root = "/sys";
+static bool verbose;
+
+static const char * const policies[] = {
+	"numa", "round-robin", "queue-depth",
+	"active-standby", "service-time", "weighted", NULL,
+};
+
+static int err(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("nvme-mpx: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+/* ---- sysfs ------------------------------------------------------------ */
+
+/*
+ * Read attribute @path into @buf without the trailing newline.
+ * Returns 0, or -errno (-ENOENT: the attribute does not exist).
+ */
+static int attr_read(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	buf[0] = '\0';
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return 0;
+}
+
+static int attr_readf(char *buf, size_t len, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	return attr_read(path, buf, len);
+}
+
+static bool path_exists(const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	return stat(path, &st) == 0;
+}
+
+/*
+ * Write @val to attribute @attr of object @obj (both for messages) at
+ * @path.  Returns an exit code and prints why it failed.
+ */
+static int attr_write(const char *path, const char *obj, const char *attr,
+		      const char *val)
+{
+	size_t len = strlen(val);
+	ssize_t n;
+	int fd, e;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		if (e == ENOENT)
+			return err(MPX_EXIT_NOTSUP,
+				   "%s: %s is not supported by the loaded nvme-mpx module (no %s)",
+				   obj, attr, path);
+		if (e == EACCES || e == EPERM)
+			return err(MPX_EXIT_INTERNAL,
+				   "%s: cannot write %s: %s (run as root)",
+				   obj, attr, strerror(e));
+		return err(MPX_EXIT_INTERNAL, "%s: cannot open %s: %s",
+			   obj, path, strerror(e));
+	}
+	n = write(fd, val, len);
+	e = errno;
+	close(fd);
+	if (n == (ssize_t)len)
+		return MPX_EXIT_OK;
+	if (n >= 0)
+		return err(MPX_EXIT_INTERNAL, "%s: short write to %s", obj, path);
+	if (e == EINVAL || e == ERANGE || e == EOPNOTSUPP)
+		return err(MPX_EXIT_REFUSED,
+			   "%s: the kernel refused %s '%s': %s (see dmesg)",
+			   obj, attr, val, strerror(e));
+	return err(MPX_EXIT_INTERNAL, "%s: writing %s '%s' failed: %s",
+		   obj, attr, val, strerror(e));
+}
+
+/* Bounded string copy that always terminates (and takes NULL as ""). */
+static void copy(char *dst, const char *src, size_t len)
+{
+	size_t n = src ? strnlen(src, len - 1) : 0;
+
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* ---- names ------------------------------------------------------------ */
+
+/* "nvmeXnY": a head.  Sets *subsys and *nsid. */
+static bool parse_head(const char *s, int *subsys, int *ns)
+{
+	int n = 0;
+
+	if (sscanf(s, "nvme%un%u%n", subsys, ns, &n) != 2)
+		return false;
+	return n > 0 && s[n] == '\0' && isdigit((unsigned char)s[4]);
+}
+
+/* "nvmeXcZnY": a path. */
+static bool parse_path(const char *s, int *subsys, int *ctrl, int *ns)
+{
+	int n = 0;
+
+	if (sscanf(s, "nvme%uc%un%u%n", subsys, ctrl, ns, &n) != 3)
+		return false;
+	return n > 0 && s[n] == '\0' && isdigit((unsigned char)s[4]);
+}
+
+static const char *strip_dev(const char *s)
+{
+	return strncmp(s, "/dev/", 5) ? s : s + 5;
+}
+
+static bool name_ok(const char *s)
+{
+	return strlen(s) < NAME_LEN;
+}
+
+/* Resolve a head argument: exit code, name in @out. */
+static int get_head(const char *arg, char *out)
+{
+	const char *s = strip_dev(arg);
+	int a, b;
+
+	if (!name_ok(s) || !parse_head(s, &a, &b))
+		return err(MPX_EXIT_USAGE,
+			   "'%s' is not a head device name (like nvme0n1 or /dev/nvme0n1)",
+			   arg);
+	if (!path_exists("%s/block/%s", sysfs_root, s))
+		return err(MPX_EXIT_NOTFOUND, "%s: no such head", s);
+	copy(out, s, NAME_LEN);
+	return MPX_EXIT_OK;
+}
+
+static int get_path(const char *arg, char *out)
+{
+	const char *s = strip_dev(arg);
+	int a, b, c;
+
+	if (!name_ok(s) || !parse_path(s, &a, &b, &c))
+		return err(MPX_EXIT_USAGE,
+			   "'%s' is not a path device name (like nvme0c1n1)",
+			   arg);
+	if (!path_exists("%s/block/%s", sysfs_root, s))
+		return err(MPX_EXIT_NOTFOUND, "%s: no such path", s);
+	copy(out, s, NAME_LEN);
+	return MPX_EXIT_OK;
+}
+
+/* A subsystem by its sysfs name (nvme-subsysN) or by its NQN. */
+static bool subsys_syntax(const char *s)
+{
+	int n = 0, i;
+
+	if (sscanf(s, "nvme-subsys%u%n", &i, &n) == 1 && s[n] == '\0')
+		return true;
+	return strncmp(s, "nqn.", 4) == 0;
+}
+
+static int get_subsys(const char *arg, char *out)
+{
+	char dir[PATH_MAX], nqn[VAL_LEN];
+	struct dirent *d;
+	DIR *dp;
+
+	if (!subsys_syntax(arg) || strlen(arg) >= VAL_LEN)
+		return err(MPX_EXIT_USAGE,
+			   "'%s' is not a subsystem (nvme-subsysN or its NQN)",
+			   arg);
+	if (strncmp(arg, "nqn.", 4)) {
+		if (!path_exists("%s/class/nvme-subsystem/%s", sysfs_root, arg))
+			return err(MPX_EXIT_NOTFOUND, "%s: no such subsystem",
+				   arg);
+		copy(out, arg, NAME_LEN);
+		return MPX_EXIT_OK;
+	}
+	snprintf(dir, sizeof(dir), "%s/class/nvme-subsystem", sysfs_root);
+	dp = opendir(dir);
+	while (dp && (d = readdir(dp))) {
+		if (d->d_name[0] == '.' || strlen(d->d_name) >= NAME_LEN)
+			continue;
+		if (attr_readf(nqn, sizeof(nqn), "%s/%s/subsysnqn", dir,
+			       d->d_name) == 0 && !strcmp(nqn, arg)) {
+			copy(out, d->d_name, NAME_LEN);
+			closedir(dp);
+			return MPX_EXIT_OK;
+		}
+	}
+	if (dp)
+		closedir(dp);
+	return err(MPX_EXIT_NOTFOUND, "%s: no such subsystem", arg);
+}
+
+/* ---- topology ---------------------------------------------------------- */
+
+struct mpx_path {
+	char name[NAME_LEN];
+	char ctrl[NAME_LEN];
+	char transport[NAME_LEN];
+	char address[VAL_LEN];
+	char state[NAME_LEN];
+};
+
+struct mpx_head {
+	char name[NAME_LEN];
+	struct mpx_path *paths;
+	int nr_paths;
+};
+
+struct mpx_subsys {
+	char name[NAME_LEN];
+	char nqn[VAL_LEN];
+	struct mpx_head *heads;
+	int nr_heads;
+};
+
+struct mpx_topo {
+	struct mpx_subsys *subsys;
+	int nr_subsys;
+};
+
+static void *grow(void *arr, int nr, size_t size)
+{
+	void *p = realloc(arr, (nr + 1) * size);
+
+	if (!p) {
+		err(MPX_EXIT_INTERNAL, "out of memory");
+		exit(MPX_EXIT_INTERNAL);
+	}
+	memset((char *)p + nr * size, 0, size);
+	return p;
+}
+
+static struct mpx_subsys *topo_subsys(struct mpx_topo *t, const char *name)
+{
+	struct mpx_subsys *s;
+	int i;
+
+	for (i = 0; i < t->nr_subsys; i++)
+		if (!strcmp(t->subsys[i].name, name))
+			return &t->subsys[i];
+	t->subsys = grow(t->subsys, t->nr_subsys, sizeof(*t->subsys));
+	s = &t->subsys[t->nr_subsys++];
+	copy(s->name, name, sizeof(s->name));
+	attr_readf(s->nqn, sizeof(s->nqn), "%s/class/nvme-subsystem/%s/subsysnqn",
+		   sysfs_root, name);
+	return s;
+}
+
+static struct mpx_head *topo_head(struct mpx_subsys *s, const char *name)
+{
+	struct mpx_head *h;
+	int i;
+
+	for (i = 0; i < s->nr_heads; i++)
+		if (!strcmp(s->heads[i].name, name))
+			return &s->heads[i];
+	s->heads = grow(s->heads, s->nr_heads, sizeof(*s->heads));
+	h = &s->heads[s->nr_heads++];
+	copy(h->name, name, sizeof(h->name));
+	return h;
+}
+
+/* Controller facts from sysfs, for paths libnvme did not report. */
+static void path_ctrl_sysfs(struct mpx_path *p)
+{
+	int a, c, n;
+
+	if (!parse_path(p->name, &a, &c, &n))
+		return;
+	snprintf(p->ctrl, sizeof(p->ctrl), "nvme%d", c);
+	attr_readf(p->transport, sizeof(p->transport),
+		   "%s/class/nvme/%s/transport", sysfs_root, p->ctrl);
+	attr_readf(p->address, sizeof(p->address), "%s/class/nvme/%s/address",
+		   sysfs_root, p->ctrl);
+	attr_readf(p->state, sizeof(p->state), "%s/class/nvme/%s/state",
+		   sysfs_root, p->ctrl);
+}
+
+static struct mpx_path *topo_path(struct mpx_head *h, const char *name,
+				  bool *added)
+{
+	struct mpx_path *p;
+	int i;
+
+	*added = false;
+	for (i = 0; i < h->nr_paths; i++)
+		if (!strcmp(h->paths[i].name, name))
+			return &h->paths[i];
+	h->paths = grow(h->paths, h->nr_paths, sizeof(*h->paths));
+	p = &h->paths[h->nr_paths++];
+	copy(p->name, name, sizeof(p->name));
+	*added = true;
+	return p;
+}
+
+static int cmp_name(const char *a, const char *b)
+{
+	/* nvme10 after nvme9: compare digit runs as numbers. */
+	while (*a && *b) {
+		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+			unsigned long x = strtoul(a, (char **)&a, 10);
+			unsigned long y = strtoul(b, (char **)&b, 10);
+
+			if (x != y)
+				return x < y ? -1 : 1;
+			continue;
+		}
+		if (*a != *b)
+			return (unsigned char)*a - (unsigned char)*b;
+		a++;
+		b++;
+	}
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
+static int cmp_subsys(const void *a, const void *b)
+{
+	return cmp_name(((const struct mpx_subsys *)a)->name,
+			((const struct mpx_subsys *)b)->name);
+}
+
+static int cmp_head(const void *a, const void *b)
+{
+	return cmp_name(((const struct mpx_head *)a)->name,
+			((const struct mpx_head *)b)->name);
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+	return cmp_name(((const struct mpx_path *)a)->name,
+			((const struct mpx_path *)b)->name);
+}
+
+/* Paths of head @h (nvmeXnY) from sysfs: nvmeXc*nY block devices. */
+static void head_paths_sysfs(struct mpx_head *h)
+{
+	char dir[PATH_MAX];
+	int hs, hn, s, c, n;
+	struct dirent *d;
+	bool added;
+	DIR *dp;
+
+	if (!parse_head(h->name, &hs, &hn))
+		return;
+	snprintf(dir, sizeof(dir), "%s/block", sysfs_root);
+	dp = opendir(dir);
+	if (!dp)
+		return;
+	while ((d = readdir(dp))) {
+		if (!parse_path(d->d_name, &s, &c, &n) || s != hs || n != hn ||
+		    strlen(d->d_name) >= NAME_LEN)
+			continue;
+		topo_path(h, d->d_name, &added);
+		if (added)
+			path_ctrl_sysfs(&h->paths[h->nr_paths - 1]);
+	}
+	closedir(dp);
+}
+
+static void topo_from_libnvme(struct mpx_topo *t)
+{
+	nvme_subsystem_t ns_s;
+	struct mpx_subsys *s;
+	struct mpx_head *h;
+	struct mpx_path *p;
+	nvme_root_t r;
+	nvme_host_t host;
+	nvme_path_t np;
+	nvme_ctrl_t c;
+	nvme_ns_t n;
+	bool added;
+
+	r = nvme_create_root(stderr, verbose ? LOG_INFO : LOG_CRIT);
+	if (!r)
+		return;
+	if (nvme_scan_topology(r, NULL, NULL) < 0 && verbose)
+		err(0, "libnvme topology scan incomplete: %s", strerror(errno));
+	nvme_for_each_host(r, host) {
+		nvme_for_each_subsystem(host, ns_s) {
+			s = topo_subsys(t, nvme_subsystem_get_name(ns_s));
+			nvme_subsystem_for_each_ns(ns_s, n) {
+				h = topo_head(s, nvme_ns_get_name(n));
+				nvme_namespace_for_each_path(n, np) {
+					p = topo_path(h, nvme_path_get_name(np),
+						      &added);
+					c = nvme_path_get_ctrl(np);
+					if (!c) {
+						path_ctrl_sysfs(p);
+						continue;
+					}
+					copy(p->ctrl, nvme_ctrl_get_name(c),
+					     sizeof(p->ctrl));
+					copy(p->transport,
+					     nvme_ctrl_get_transport(c),
+					     sizeof(p->transport));
+					copy(p->address,
+					     nvme_ctrl_get_address(c),
+					     sizeof(p->address));
+					copy(p->state, nvme_ctrl_get_state(c),
+					     sizeof(p->state));
+				}
+			}
+		}
+	}
+	nvme_free_tree(r);
+}
+
+/* Whatever libnvme left out, from /sys/class/nvme-subsystem. */
+static void topo_from_sysfs(struct mpx_topo *t)
+{
+	char dir[PATH_MAX];
+	struct dirent *d, *e;
+	struct mpx_subsys *s;
+	DIR *dp, *sp;
+	int a, b, i, j;
+
+	snprintf(dir, sizeof(dir), "%s/class/nvme-subsystem", sysfs_root);
+	dp = opendir(dir);
+	while (dp && (d = readdir(dp))) {
+		if (strncmp(d->d_name, "nvme-subsys", 11) ||
+		    strlen(d->d_name) >= NAME_LEN)
+			continue;
+		s = topo_subsys(t, d->d_name);
+		snprintf(dir, sizeof(dir), "%s/class/nvme-subsystem/%s",
+			 sysfs_root, d->d_name);
+		sp = opendir(dir);
+		while (sp && (e = readdir(sp)))
+			if (parse_head(e->d_name, &a, &b) &&
+			    strlen(e->d_name) < NAME_LEN)
+				topo_head(s, e->d_name);
+		if (sp)
+			closedir(sp);
+	}
+	if (dp)
+		closedir(dp);
+
+	qsort(t->subsys, t->nr_subsys, sizeof(*t->subsys), cmp_subsys);
+	for (i = 0; i < t->nr_subsys; i++) {
+		s = &t->subsys[i];
+		qsort(s->heads, s->nr_heads, sizeof(*s->heads), cmp_head);
+		for (j = 0; j < s->nr_heads; j++) {
+			head_paths_sysfs(&s->heads[j]);
+			qsort(s->heads[j].paths, s->heads[j].nr_paths,
+			      sizeof(struct mpx_path), cmp_path);
+		}
+	}
+}
+
+static void topo_free(struct mpx_topo *t)
+{
+	int i, j;
+
+	for (i = 0; i < t->nr_subsys; i++) {
+		for (j = 0; j < t->subsys[i].nr_heads; j++)
+			free(t->subsys[i].heads[j].paths);
+		free(t->subsys[i].heads);
+	}
+	free(t->subsys);
+}
+
+/* ---- output helpers ----------------------------------------------------- */
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static bool is_uint(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/*
+ * One JSON member: "key": value.  @val NULL is null; a string of digits
+ * is a number when @num, anything else a string.
+ */
+static void json_kv(int ind, const char *key, const char *val, bool num,
+		    bool last)
+{
+	printf("%*s\"%s\": ", ind, "", key);
+	if (!val)
+		fputs("null", stdout);
+	else if (num && is_uint(val))
+		fputs(val, stdout);
+	else if (num)
+		fputs("null", stdout);
+	else
+		json_str(val);
+	puts(last ? "" : ",");
+}
+
+/* Read an optional attribute: its value, or NULL when it does not exist. */
+static const char *opt_attr(char *buf, size_t len, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	return attr_read(path, buf, len) ? NULL : buf;
+}
+
+/* Attribute @attr of block device @obj, or NULL when it does not exist. */
+static const char *blk_attr(char *buf, size_t len, const char *obj,
+			    const char *attr)
+{
+	return opt_attr(buf, len, "%s/block/%s/%s", sysfs_root, obj, attr);
+}
+
+/* Split a line of unsigned numbers; returns how many were found. */
+static int split_u64(const char *s, unsigned long long *v, int max)
+{
+	char *end;
+	int n = 0;
+
+	while (n < max) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!isdigit((unsigned char)*s))
+			break;
+		errno = 0;
+		v[n] = strtoull(s, &end, 10);
+		if (errno)
+			break;
+		n++;
+		s = end;
+	}
+	return n;
+}
+
+/* ---- per-path and per-head attribute sets ------------------------------- */
+
+enum { PS_IOS, PS_BYTES, PS_ERRORS, PS_FAILOVERS, PS_INFLIGHT, PS_LAT,
+	PS_NR };
+
+struct path_stat {
+	bool have_mpx;			/* mpx_stat exists */
+	unsigned long long v[PS_NR];	/* mpx_stat, or what block stat has */
+	bool have[PS_NR];
+};
+
+/*
+ * Per-path counters: mpx_stat when the kernel has it; otherwise I/Os,
+ * bytes and in-flight from the path disk's block stat, errors and
+ * failovers from the mainline-named diag/ counters when those exist.
+ */
+static void path_stat(const char *path, struct path_stat *ps)
+{
+	unsigned long long v[11];
+	char buf[VAL_LEN];
+	int i;
+
+	memset(ps, 0, sizeof(*ps));
+	if (opt_attr(buf, sizeof(buf), "%s/block/%s/mpx_stat", sysfs_root,
+		     path) && split_u64(buf, ps->v, PS_NR) == PS_NR) {
+		ps->have_mpx = true;
+		for (i = 0; i < PS_NR; i++)
+			ps->have[i] = true;
+		return;
+	}
+	if (opt_attr(buf, sizeof(buf), "%s/block/%s/stat", sysfs_root, path) &&
+	    split_u64(buf, v, 11) == 11) {
+		ps->v[PS_IOS] = v[0] + v[4];
+		ps->v[PS_BYTES] = (v[2] + v[6]) * 512;
+		ps->v[PS_INFLIGHT] = v[8];
+		ps->have[PS_IOS] = true;
+		ps->have[PS_BYTES] = true;
+		ps->have[PS_INFLIGHT] = true;
+	}
+	if (opt_attr(buf, sizeof(buf), "%s/block/%s/diag/command_error_count",
+		     sysfs_root, path) && split_u64(buf, v, 1) == 1) {
+		ps->v[PS_ERRORS] = v[0];
+		ps->have[PS_ERRORS] = true;
+	}
+	if (opt_attr(buf, sizeof(buf),
+		     "%s/block/%s/diag/multipath_failover_count", sysfs_root,
+		     path) && split_u64(buf, v, 1) == 1) {
+		ps->v[PS_FAILOVERS] = v[0];
+		ps->have[PS_FAILOVERS] = true;
+	}
+}
+
+static const char * const path_diag[] = {
+	"multipath_failover_count", "command_retry_count",
+	"command_error_count", NULL,
+};
+
+static const char * const head_diag[] = {
+	"io_requeue_no_usable_path_count", "io_fail_no_available_path_count",
+	NULL,
+};
+
+/* ---- show --------------------------------------------------------------- */
+
+struct head_attrs {
+	char pol[VAL_LEN], fb[VAL_LEN], pref[VAL_LEN], act[VAL_LEN];
+	char qnp[VAL_LEN], mux[VAL_LEN], stat[VAL_LEN];
+	const char *policy, *failback, *preferred, *active;
+	const char *queue, *multiplex, *mpx_stat;
+	bool inherited;
+};
+
+static void head_attrs(const char *h, struct head_attrs *a)
+{
+	char *p;
+
+	a->policy = blk_attr(a->pol, sizeof(a->pol), h, "mpx_iopolicy");
+	a->failback = blk_attr(a->fb, sizeof(a->fb), h, "mpx_failback");
+	a->preferred = blk_attr(a->pref, sizeof(a->pref), h, "mpx_preferred");
+	a->active = blk_attr(a->act, sizeof(a->act), h, "mpx_active");
+	a->queue = blk_attr(a->qnp, sizeof(a->qnp), h, "mpx_queue_if_no_path");
+	a->multiplex = blk_attr(a->mux, sizeof(a->mux), h, "mpx_multiplex");
+	a->mpx_stat = blk_attr(a->stat, sizeof(a->stat), h, "mpx_stat");
+	a->inherited = false;
+	if (a->policy) {
+		p = strstr(a->pol, " (inherited)");
+		if (p) {
+			*p = '\0';
+			a->inherited = true;
+		}
+	}
+}
+
+struct path_attrs {
+	char ana[NAME_LEN], grp[NAME_LEN], st[NAME_LEN], prio[NAME_LEN];
+	char wt[NAME_LEN], qd[NAME_LEN], nodes[VAL_LEN];
+	const char *ana_state, *ana_grpid, *state, *priority, *weight;
+	const char *queue_depth, *numa_nodes;
+};
+
+static void path_attrs(const char *p, struct path_attrs *a)
+{
+	a->ana_state = blk_attr(a->ana, sizeof(a->ana), p, "ana_state");
+	a->ana_grpid = blk_attr(a->grp, sizeof(a->grp), p, "ana_grpid");
+	a->state = blk_attr(a->st, sizeof(a->st), p, "mpx_state");
+	a->priority = blk_attr(a->prio, sizeof(a->prio), p, "mpx_priority");
+	a->weight = blk_attr(a->wt, sizeof(a->wt), p, "mpx_weight");
+	a->queue_depth = blk_attr(a->qd, sizeof(a->qd), p, "queue_depth");
+	a->numa_nodes = blk_attr(a->nodes, sizeof(a->nodes), p, "numa_nodes");
+	/* Empty means "not meaningful under this policy". */
+	if (a->queue_depth && !*a->queue_depth)
+		a->queue_depth = NULL;
+	if (a->numa_nodes && !*a->numa_nodes)
+		a->numa_nodes = NULL;
+}
+
+static void show_text_path(const struct mpx_path *p)
+{
+	struct path_attrs a;
+	struct path_stat ps;
+	char buf[VAL_LEN];
+
+	path_attrs(p->name, &a);
+	path_stat(p->name, &ps);
+	printf("    %s %s %s %s %s", p->name, p->ctrl[0] ? p->ctrl : "-",
+	       p->transport[0] ? p->transport : "-",
+	       p->address[0] ? p->address : "-",
+	       p->state[0] ? p->state : "-");
+	if (a.ana_state)
+		printf(" ana=%s", a.ana_state);
+	if (a.ana_grpid)
+		printf(" grpid=%s", a.ana_grpid);
+	if (a.state)
+		printf(" state=%s", a.state);
+	if (a.priority)
+		printf(" priority=%s", a.priority);
+	if (a.weight)
+		printf(" weight=%s", a.weight);
+	if (a.queue_depth)
+		printf(" queue_depth=%s", a.queue_depth);
+	if (a.numa_nodes)
+		printf(" numa_nodes=%s", a.numa_nodes);
+	printf("\n      ios=%llu bytes=%llu inflight=%llu", ps.v[PS_IOS],
+	       ps.v[PS_BYTES], ps.v[PS_INFLIGHT]);
+	if (ps.have[PS_ERRORS])
+		printf(" errors=%llu", ps.v[PS_ERRORS]);
+	if (ps.have[PS_FAILOVERS])
+		printf(" failovers=%llu", ps.v[PS_FAILOVERS]);
+	if (ps.have[PS_LAT])
+		printf(" lat_ewma_us=%.1f", ps.v[PS_LAT] / 1000.0);
+	if (opt_attr(buf, sizeof(buf), "%s/block/%s/diag/command_retry_count",
+		     sysfs_root, p->name))
+		printf(" retries=%s", buf);
+	putchar('\n');
+}
+
+static void show_text_head(const struct mpx_head *h)
+{
+	struct head_attrs a;
+	char buf[VAL_LEN];
+	int i;
+
+	head_attrs(h->name, &a);
+	printf("  %s", h->name);
+	if (a.policy)
+		printf(" policy=%s%s", a.policy,
+		       a.inherited ? " (inherited)" : "");
+	if (a.failback)
+		printf(" failback=%s", a.failback);
+	if (a.preferred)
+		printf(" preferred=%s", a.preferred);
+	if (a.active)
+		printf(" active=%s", a.active);
+	if (a.queue)
+		printf(" queue_if_no_path=%s", a.queue);
+	if (a.multiplex)
+		printf(" multiplex=%s", a.multiplex);
+	putchar('\n');
+	if (a.mpx_stat) {
+		unsigned long long v[3];
+
+		if (split_u64(a.mpx_stat, v, 3) == 3)
+			printf("    failovers=%llu requeued=%llu failed_no_path=%llu\n",
+			       v[0], v[1], v[2]);
+	}
+	for (i = 0; head_diag[i]; i++)
+		if (opt_attr(buf, sizeof(buf), "%s/block/%s/diag/%s",
+			     sysfs_root, h->name, head_diag[i]))
+			printf("    %s=%s\n", head_diag[i], buf);
+	for (i = 0; i < h->nr_paths; i++)
+		show_text_path(&h->paths[i]);
+}
+
+static void show_text_subsys(const struct mpx_subsys *s, const char *only_head)
+{
+	char pol[VAL_LEN];
+	int i;
+
+	printf("%s %s\n", s->name, s->nqn);
+	if (opt_attr(pol, sizeof(pol), "%s/class/nvme-subsystem/%s/iopolicy",
+		     sysfs_root, s->name))
+		printf("  iopolicy=%s\n", pol);
+	for (i = 0; i < s->nr_heads; i++)
+		if (!only_head || !strcmp(only_head, s->heads[i].name))
+			show_text_head(&s->heads[i]);
+}
+
+static void json_stat_obj(int ind, const char *key, const char *line,
+			  const char * const *names, int nr, bool last)
+{
+	unsigned long long v[PS_NR];
+	int i;
+
+	if (!line || split_u64(line, v, nr) != nr) {
+		json_kv(ind, key, NULL, false, last);
+		return;
+	}
+	printf("%*s\"%s\": {\n", ind, "", key);
+	for (i = 0; i < nr; i++)
+		printf("%*s\"%s\": %llu%s\n", ind + 2, "", names[i], v[i],
+		       i == nr - 1 ? "" : ",");
+	printf("%*s}%s\n", ind, "", last ? "" : ",");
+}
+
+static void json_diag(int ind, const char *obj, const char * const *names)
+{
+	char buf[VAL_LEN];
+	int i;
+
+	printf("%*s\"diag\": {\n", ind, "");
+	for (i = 0; names[i]; i++)
+		json_kv(ind + 2, names[i],
+			opt_attr(buf, sizeof(buf), "%s/block/%s/diag/%s",
+				 sysfs_root, obj, names[i]),
+			true, !names[i + 1]);
+	printf("%*s},\n", ind, "");
+}
+
+static const char * const path_stat_names[] = {
+	"ios", "bytes", "errors", "failovers", "inflight", "lat_ewma_ns",
+};
+
+static const char * const head_stat_names[] = {
+	"failovers", "requeued", "failed_no_path",
+};
+
+static void show_json_path(const struct mpx_path *p, bool last)
+{
+	struct path_attrs a;
+	struct path_stat ps;
+	char buf[VAL_LEN];
+	const int i = 10;
+
+	path_attrs(p->name, &a);
+	path_stat(p->name, &ps);
+	printf("%*s{\n", i - 2, "");
+	json_kv(i, "name", p->name, false, false);
+	json_kv(i, "controller", p->ctrl[0] ? p->ctrl : NULL, false, false);
+	json_kv(i, "transport", p->transport[0] ? p->transport : NULL, false,
+		false);
+	json_kv(i, "address", p->address[0] ? p->address : NULL, false, false);
+	json_kv(i, "ctrl_state", p->state[0] ? p->state : NULL, false, false);
+	json_kv(i, "ana_state", a.ana_state, false, false);
+	json_kv(i, "ana_grpid", a.ana_grpid, true, false);
+	json_kv(i, "state", a.state, false, false);
+	json_kv(i, "priority", a.priority, true, false);
+	json_kv(i, "weight", a.weight, true, false);
+	json_kv(i, "queue_depth", a.queue_depth, true, false);
+	json_kv(i, "numa_nodes", a.numa_nodes, false, false);
+	printf("%*s\"io\": { \"ios\": %llu, \"bytes\": %llu, \"inflight\": %llu },\n",
+	       i, "", ps.v[PS_IOS], ps.v[PS_BYTES], ps.v[PS_INFLIGHT]);
+	json_diag(i, p->name, path_diag);
+	json_stat_obj(i, "mpx_stat",
+		      opt_attr(buf, sizeof(buf), "%s/block/%s/mpx_stat",
+			       sysfs_root, p->name),
+		      path_stat_names, PS_NR, true);
+	printf("%*s}%s\n", i - 2, "", last ? "" : ",");
+}
+
+static void show_json_head(const struct mpx_head *h, bool last)
+{
+	struct head_attrs a;
+	const int i = 6;
+	int j;
+
+	head_attrs(h->name, &a);
+	printf("%*s{\n", i - 2, "");
+	json_kv(i, "name", h->name, false, false);
+	json_kv(i, "iopolicy", a.policy, false, false);
+	printf("%*s\"iopolicy_inherited\": %s,\n", i, "",
+	       a.policy ? (a.inherited ? "true" : "false") : "null");
+	json_kv(i, "failback", a.failback, false, false);
+	json_kv(i, "preferred", a.preferred, false, false);
+	json_kv(i, "active", a.active, false, false);
+	json_kv(i, "queue_if_no_path", a.queue, false, false);
+	json_kv(i, "multiplex", a.multiplex, false, false);
+	json_diag(i, h->name, head_diag);
+	json_stat_obj(i, "mpx_stat", a.mpx_stat, head_stat_names, 3, false);
+	printf("%*s\"paths\": [\n", i, "");
+	for (j = 0; j < h->nr_paths; j++)
+		show_json_path(&h->paths[j], j == h->nr_paths - 1);
+	printf("%*s]\n", i, "");
+	printf("%*s}%s\n", i - 2, "", last ? "" : ",");
+}
+
+static void show_json_subsys(const struct mpx_subsys *s, const char *only_head,
+			     bool last)
+{
+	char pol[VAL_LEN];
+	int j, n = 0, k = 0;
+
+	for (j = 0; j < s->nr_heads; j++)
+		if (!only_head || !strcmp(only_head, s->heads[j].name))
+			n++;
+	printf("    {\n");
+	json_kv(6, "name", s->name, false, false);
+	json_kv(6, "nqn", s->nqn, false, false);
+	json_kv(6, "iopolicy",
+		opt_attr(pol, sizeof(pol), "%s/class/nvme-subsystem/%s/iopolicy",
+			 sysfs_root, s->name), false, false);
+	printf("      \"heads\": [\n");
+	for (j = 0; j < s->nr_heads; j++)
+		if (!only_head || !strcmp(only_head, s->heads[j].name))
+			show_json_head(&s->heads[j], ++k == n);
+	printf("      ]\n    }%s\n", last ? "" : ",");
+}
+
+static int cmd_show(int argc, char **argv)
+{
+	const char *obj = NULL, *only_head = NULL, *only_subsys = NULL;
+	char name[VAL_LEN];
+	struct mpx_topo t = { 0 };
+	bool json = false;
+	int i, n, k, ret, hs, hn;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
+			json = true;
+		else if (argv[i][0] == '-')
+			return err(MPX_EXIT_USAGE, "show: unknown option '%s'",
+				   argv[i]);
+		else if (obj)
+			return err(MPX_EXIT_USAGE,
+				   "show: one object at most (a head or a subsystem)");
+		else
+			obj = argv[i];
+	}
+	if (obj) {
+		if (parse_head(strip_dev(obj), &hs, &hn)) {
+			ret = get_head(obj, name);
+			if (ret)
+				return ret;
+			only_head = strip_dev(obj);
+			snprintf(name, sizeof(name), "nvme-subsys%d", hs);
+			only_subsys = name;
+		} else {
+			ret = get_subsys(obj, name);
+			if (ret)
+				return ret;
+			only_subsys = name;
+		}
+	}
+
+	topo_from_libnvme(&t);
+	topo_from_sysfs(&t);
+
+	for (i = 0, n = 0; i < t.nr_subsys; i++)
+		if (!only_subsys || !strcmp(only_subsys, t.subsys[i].name))
+			n++;
+	if (json)
+		printf("{\n  \"version\": 1,\n  \"subsystems\": [\n");
+	for (i = 0, k = 0; i < t.nr_subsys; i++) {
+		if (only_subsys && strcmp(only_subsys, t.subsys[i].name))
+			continue;
+		if (json)
+			show_json_subsys(&t.subsys[i], only_head, ++k == n);
+		else
+			show_text_subsys(&t.subsys[i], only_head);
+	}
+	if (json)
+		printf("  ]\n}\n");
+	topo_free(&t);
+	return fflush(stdout) ? MPX_EXIT_INTERNAL : MPX_EXIT_OK;
+}
+
+/* ---- setters ------------------------------------------------------------- */
+
+static int write_block_attr(const char *obj, const char *attr, const char *val)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/block/%s/%s", sysfs_root, obj, attr);
+	return attr_write(path, obj, attr, val);
+}
+
+static bool known_policy(const char *s)
+{
+	int i;
+
+	for (i = 0; policies[i]; i++)
+		if (!strcmp(s, policies[i]))
+			return true;
+	return false;
+}
+
+static int need_args(int argc, int n, const char *usage)
+{
+	if (argc - 1 == n)
+		return MPX_EXIT_OK;
+	return err(MPX_EXIT_USAGE, "usage: nvme-mpx %s", usage);
+}
+
+static int cmd_policy(int argc, char **argv)
+{
+	const char *pol = argv[2];
+	char obj[VAL_LEN], path[PATH_MAX];
+	bool head;
+	int ret, a, b;
+
+	ret = need_args(argc, 2, "policy <subsystem|head> <policy>");
+	if (ret)
+		return ret;
+	head = parse_head(strip_dev(argv[1]), &a, &b);
+	if (!head && !subsys_syntax(argv[1]))
+		return err(MPX_EXIT_USAGE,
+			   "policy: '%s' is neither a head (nvme0n1) nor a subsystem (nvme-subsys0 or NQN)",
+			   argv[1]);
+	if (!known_policy(pol) && !(head && !strcmp(pol, "inherit")))
+		return err(MPX_EXIT_USAGE,
+			   "policy: unknown policy '%s' (numa, round-robin, queue-depth, active-standby, service-time, weighted%s)",
+			   pol, head ? ", inherit" : "");
+	ret = head ? get_head(argv[1], obj) : get_subsys(argv[1], obj);
+	if (ret)
+		return ret;
+	if (head)
+		return write_block_attr(obj, "mpx_iopolicy", pol);
+	snprintf(path, sizeof(path), "%s/class/nvme-subsystem/%s/iopolicy",
+		 sysfs_root, obj);
+	return attr_write(path, obj, "iopolicy", pol);
+}
+
+/* Is path @p (nvmeXcZnY) one of head @h's (nvmeXnY)? */
+static bool path_of_head(const char *p, const char *h)
+{
+	int ps, pc, pn, hs, hn;
+
+	return parse_path(p, &ps, &pc, &pn) && parse_head(h, &hs, &hn) &&
+	       ps == hs && pn == hn;
+}
+
+static int cmd_prefer(int argc, char **argv)
+{
+	char head[VAL_LEN], path[VAL_LEN];
+	int ret, a, b, c;
+
+	ret = need_args(argc, 2, "prefer <head> <path|none>");
+	if (ret)
+		return ret;
+	if (strcmp(argv[2], "none") &&
+	    !parse_path(strip_dev(argv[2]), &a, &b, &c))
+		return err(MPX_EXIT_USAGE,
+			   "prefer: '%s' is not a path (like nvme0c1n1) or 'none'",
+			   argv[2]);
+	ret = get_head(argv[1], head);
+	if (ret)
+		return ret;
+	if (!strcmp(argv[2], "none")) {
+		copy(path, "none", NAME_LEN);
+	} else {
+		if (!path_of_head(strip_dev(argv[2]), head))
+			return err(MPX_EXIT_USAGE,
+				   "prefer: %s is not a path of %s",
+				   strip_dev(argv[2]), head);
+		ret = get_path(argv[2], path);
+		if (ret)
+			return ret;
+	}
+	return write_block_attr(head, "mpx_preferred", path);
+}
+
+static int cmd_state(int argc, char **argv)
+{
+	char path[VAL_LEN], usage[64];
+	int ret;
+
+	snprintf(usage, sizeof(usage), "%s <path>", argv[0]);
+	ret = need_args(argc, 1, usage);
+	if (ret)
+		return ret;
+	ret = get_path(argv[1], path);
+	if (ret)
+		return ret;
+	return write_block_attr(path, "mpx_state", argv[0]);
+}
+
+/* A decimal number in [lo, hi], nothing else (no sign, no spaces). */
+static bool parse_range(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	if (!isdigit((unsigned char)*s) || strlen(s) > 9)
+		return false;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int cmd_number(int argc, char **argv, const char *attr, long lo,
+		      long hi)
+{
+	char path[VAL_LEN], usage[64], val[16];
+	long v;
+	int ret;
+
+	snprintf(usage, sizeof(usage), "%s <path> <%ld-%ld>", argv[0], lo, hi);
+	ret = need_args(argc, 2, usage);
+	if (ret)
+		return ret;
+	if (!parse_range(argv[2], lo, hi, &v))
+		return err(MPX_EXIT_USAGE, "%s: '%s' is not a number from %ld to %ld",
+			   argv[0], argv[2], lo, hi);
+	ret = get_path(argv[1], path);
+	if (ret)
+		return ret;
+	snprintf(val, sizeof(val), "%ld", v);
+	return write_block_attr(path, attr, val);
+}
+
+static int cmd_failback(int argc, char **argv)
+{
+	char head[VAL_LEN];
+	long v;
+	int ret;
+
+	ret = need_args(argc, 2,
+			"failback <head> immediate|manual|followover|<seconds 1-86400>");
+	if (ret)
+		return ret;
+	if (strcmp(argv[2], "immediate") && strcmp(argv[2], "manual") &&
+	    strcmp(argv[2], "followover") &&
+	    !parse_range(argv[2], 1, 86400, &v))
+		return err(MPX_EXIT_USAGE,
+			   "failback: '%s' is not immediate, manual, followover or seconds from 1 to 86400",
+			   argv[2]);
+	ret = get_head(argv[1], head);
+	if (ret)
+		return ret;
+	return write_block_attr(head, "mpx_failback", argv[2]);
+}
+
+/*
+ * The values of queue-if-no-path and multiplex are defined by the kernel
+ * (not landed yet): accept one printable word and let the kernel judge it.
+ */
+static int cmd_word(int argc, char **argv, const char *attr)
+{
+	char head[VAL_LEN], usage[64];
+	const char *s;
+	int ret;
+
+	snprintf(usage, sizeof(usage), "%s <head> <value>", argv[0]);
+	ret = need_args(argc, 2, usage);
+	if (ret)
+		return ret;
+	for (s = argv[2]; *s; s++)
+		if (!isgraph((unsigned char)*s))
+			break;
+	if (!argv[2][0] || *s || strlen(argv[2]) > 64)
+		return err(MPX_EXIT_USAGE,
+			   "%s: '%s' is not a single word of at most 64 characters",
+			   argv[0], argv[2]);
+	ret = get_head(argv[1], head);
+	if (ret)
+		return ret;
+	return write_block_attr(head, attr, argv[2]);
+}
+
+/* Write 0 to each counter @names of @obj that exists; *found counts them. */
+static int reset_diag(const char *obj, const char * const *names, int *found)
+{
+	char attr[NAME_LEN * 2];
+	int i, ret, worst = MPX_EXIT_OK;
+
+	for (i = 0; names[i]; i++) {
+		snprintf(attr, sizeof(attr), "diag/%s", names[i]);
+		if (!path_exists("%s/block/%s/%s", sysfs_root, obj, attr))
+			continue;
+		(*found)++;
+		ret = write_block_attr(obj, attr, "0");
+		if (ret && !worst)
+			worst = ret;
+	}
+	return worst;
+}
+
+static int cmd_reset_stats(int argc, char **argv)
+{
+	struct mpx_head h = { 0 };
+	char obj[VAL_LEN];
+	int ret, a, b, i, found = 0, worst;
+
+	ret = need_args(argc, 1, "reset-stats <path|head>");
+	if (ret)
+		return ret;
+	if (parse_head(strip_dev(argv[1]), &a, &b)) {
+		ret = get_head(argv[1], obj);
+		if (ret)
+			return ret;
+		worst = reset_diag(obj, head_diag, &found);
+		copy(h.name, obj, sizeof(h.name));
+		head_paths_sysfs(&h);
+		for (i = 0; i < h.nr_paths; i++) {
+			ret = reset_diag(h.paths[i].name, path_diag, &found);
+			if (ret && !worst)
+				worst = ret;
+		}
+		free(h.paths);
+	} else {
+		ret = get_path(argv[1], obj);
+		if (ret)
+			return ret;
+		worst = reset_diag(obj, path_diag, &found);
+	}
+	if (!found)
+		return err(MPX_EXIT_NOTSUP,
+			   "%s: resettable counters (diag/) are not supported by the loaded nvme-mpx module",
+			   obj);
+	return worst;
+}
+
+/* ---- stats --------------------------------------------------------------- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void stats_header(bool rate)
+{
+	printf("%-14s %-8s %10s %10s %8s %10s %8s %9s\n", "path", "state",
+	       rate ? "io/s" : "ios", rate ? "MiB/s" : "MiB", "inflight",
+	       "lat_us", "errors", "failovers");
+}
+
+static void col_u(int w, bool have, unsigned long long v)
+{
+	if (have)
+		printf(" %*llu", w, v);
+	else
+		printf(" %*s", w, "-");
+}
+
+static void stats_row(const struct mpx_path *p, const struct path_stat *now,
+		      const struct path_stat *prev, double dt)
+{
+	char state[NAME_LEN];
+	double ios, mib;
+
+	if (attr_readf(state, sizeof(state), "%s/block/%s/mpx_state",
+		       sysfs_root, p->name))
+		copy(state, p->state[0] ? p->state : "-", sizeof(state));
+	printf("%-14s %-8s", p->name, state);
+	if (prev) {
+		ios = (now->v[PS_IOS] - prev->v[PS_IOS]) / dt;
+		mib = (now->v[PS_BYTES] - prev->v[PS_BYTES]) / dt / 1048576.0;
+		printf(" %10.1f %10.2f", ios, mib);
+	} else {
+		printf(" %10llu %10.1f", now->v[PS_IOS],
+		       now->v[PS_BYTES] / 1048576.0);
+	}
+	col_u(8, now->have[PS_INFLIGHT], now->v[PS_INFLIGHT]);
+	if (now->have[PS_LAT])
+		printf(" %10.1f", now->v[PS_LAT] / 1000.0);
+	else
+		printf(" %10s", "-");
+	col_u(8, now->have[PS_ERRORS], now->v[PS_ERRORS] -
+	      (prev ? prev->v[PS_ERRORS] : 0));
+	col_u(9, now->have[PS_FAILOVERS], now->v[PS_FAILOVERS] -
+	      (prev ? prev->v[PS_FAILOVERS] : 0));
+	putchar('\n');
+}
+
+static int cmd_stats(int argc, char **argv)
+{
+	struct path_stat *prev = NULL, *cur = NULL;
+	struct mpx_head h = { 0 };
+	const char *obj = NULL;
+	char head[VAL_LEN];
+	bool watch = false;
+	long secs = 1, count = 0, n = 0;
+	double t0, t1;
+	sigset_t sigs;
+	int i, ret;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--watch") || !strcmp(argv[i], "-w")) {
+			watch = true;
+			/* An optional interval: a head name never starts with a digit. */
+			if (i + 1 < argc && isdigit((unsigned char)argv[i + 1][0])) {
+				if (!parse_range(argv[i + 1], 1, 3600, &secs))
+					return err(MPX_EXIT_USAGE,
+						   "stats: --watch takes seconds from 1 to 3600, not '%s'",
+						   argv[i + 1]);
+				i++;
+			}
+		} else if (!strcmp(argv[i], "--count") ||
+			   !strcmp(argv[i], "-c")) {
+			if (i + 1 >= argc || !parse_range(argv[i + 1], 1,
+							  1000000, &count))
+				return err(MPX_EXIT_USAGE,
+					   "stats: --count takes a number of reports");
+			i++;
+		} else if (argv[i][0] == '-') {
+			return err(MPX_EXIT_USAGE, "stats: unknown option '%s'",
+				   argv[i]);
+		} else if (obj) {
+			return err(MPX_EXIT_USAGE,
+				   "usage: nvme-mpx stats [--watch [secs]] [--count N] <head>");
+		} else {
+			obj = argv[i];
+		}
+	}
+	if (!obj)
+		return err(MPX_EXIT_USAGE,
+			   "usage: nvme-mpx stats [--watch [secs]] [--count N] <head>");
+	if (count && !watch)
+		return err(MPX_EXIT_USAGE, "stats: --count needs --watch");
+	ret = get_head(obj, head);
+	if (ret)
+		return ret;
+	copy(h.name, head, sizeof(h.name));
+	head_paths_sysfs(&h);
+	ret = MPX_EXIT_OK;
+	qsort(h.paths, h.nr_paths, sizeof(*h.paths), cmp_path);
+	if (!h.nr_paths) {
+		free(h.paths);
+		return err(MPX_EXIT_NOTFOUND, "%s: has no paths", head);
+	}
+	prev = calloc(h.nr_paths, sizeof(*prev));
+	cur = calloc(h.nr_paths, sizeof(*cur));
+	if (!prev || !cur) {
+		ret = err(MPX_EXIT_INTERNAL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < h.nr_paths; i++)
+		path_stat(h.paths[i].name, &prev[i]);
+	if (!watch) {
+		printf("%s: totals since the paths appeared (ios, MiB)\n",
+		       head);
+		stats_header(false);
+		for (i = 0; i < h.nr_paths; i++)
+			stats_row(&h.paths[i], &prev[i], NULL, 1);
+		goto out;
+	}
+	/* Interrupted by a signal, stop after the last complete report. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	t0 = now_s();
+	while (!count || n < count) {
+		struct timespec ts = { .tv_sec = secs };
+
+		if (sigtimedwait(&sigs, NULL, &ts) > 0)
+			break;
+		t1 = now_s();
+		for (i = 0; i < h.nr_paths; i++)
+			path_stat(h.paths[i].name, &cur[i]);
+		printf("%s: rates over %.1f s; errors, failovers: in the interval\n",
+		       head, t1 - t0);
+		stats_header(true);
+		for (i = 0; i < h.nr_paths; i++)
+			stats_row(&h.paths[i], &cur[i], &prev[i], t1 - t0);
+		putchar('\n');
+		fflush(stdout);
+		memcpy(prev, cur, h.nr_paths * sizeof(*cur));
+		t0 = t1;
+		n++;
+	}
+out:
+	free(prev);
+	free(cur);
+	free(h.paths);
+	return ret;
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+static void print_usage(FILE *f)
+{
+	fputs("usage: nvme-mpx [-v] <command> [arguments]\n"
+	      "\n"
+	      "  show [head|subsystem] [--json]   topology, policies, path states and counters\n"
+	      "  stats [--watch [secs]] [--count N] <head>\n"
+	      "                                   per-path I/O rates, latency, errors, failovers\n"
+	      "  policy <subsystem|head> <policy> numa round-robin queue-depth active-standby\n"
+	      "                                   service-time weighted; heads also: inherit\n"
+	      "  prefer <head> <path|none>        preferred path (active-standby)\n"
+	      "  fail|reinstate|activate <path>   take a path out of service, back, or make it active\n"
+	      "  priority <path> <0-255>          path priority (higher is preferred)\n"
+	      "  weight <path> <1-1000>           path weight (weighted policy)\n"
+	      "  failback <head> immediate|manual|followover|<seconds>\n"
+	      "  queue-if-no-path <head> <value>  queueing while no path is usable\n"
+	      "  multiplex <head> <value>         multiplexed I/O\n"
+	      "  reset-stats <path|head>          zero the diag/ counters\n"
+	      "\n"
+	      "Heads: nvme0n1 or /dev/nvme0n1; paths: nvme0c1n1; subsystems: nvme-subsys0 or NQN.\n"
+	      "Exit: 0 ok, 1 internal error, 2 bad argument, 3 not found, 4 refused by the\n"
+	      "kernel, 5 not supported by the loaded module.  See nvme-mpx(8).\n", f);
+}
+
+int main(int argc, char **argv)
+{
+	const char *env = getenv("NVME_MPX_SYSFS");
+	const char *cmd;
+
+	if (env && *env)
+		sysfs_root = env;	/* for tests against a fake tree */
+	for (; argc > 1 && argv[1][0] == '-'; argc--, argv++) {
+		if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+			print_usage(stdout);
+			return MPX_EXIT_OK;
+		}
+		if (!strcmp(argv[1], "--version")) {
+			puts("nvme-mpx " MPX_VERSION);
+			return MPX_EXIT_OK;
+		}
+		if (strcmp(argv[1], "-v") && strcmp(argv[1], "--verbose"))
+			break;
+		verbose = true;
+	}
+	if (argc < 2) {
+		print_usage(stderr);
+		return MPX_EXIT_USAGE;
+	}
+	cmd = argv[1];
+	argc--;
+	argv++;
+	if (!strcmp(cmd, "show"))
+		return cmd_show(argc, argv);
+	if (!strcmp(cmd, "stats"))
+		return cmd_stats(argc, argv);
+	if (!strcmp(cmd, "policy"))
+		return cmd_policy(argc, argv);
+	if (!strcmp(cmd, "prefer"))
+		return cmd_prefer(argc, argv);
+	if (!strcmp(cmd, "fail") || !strcmp(cmd, "reinstate") ||
+	    !strcmp(cmd, "activate"))
+		return cmd_state(argc, argv);
+	if (!strcmp(cmd, "priority"))
+		return cmd_number(argc, argv, "mpx_priority", 0, 255);
+	if (!strcmp(cmd, "weight"))
+		return cmd_number(argc, argv, "mpx_weight", 1, 1000);
+	if (!strcmp(cmd, "failback"))
+		return cmd_failback(argc, argv);
+	if (!strcmp(cmd, "queue-if-no-path"))
+		return cmd_word(argc, argv, "mpx_queue_if_no_path");
+	if (!strcmp(cmd, "multiplex"))
+		return cmd_word(argc, argv, "mpx_multiplex");
+	if (!strcmp(cmd, "reset-stats"))
+		return cmd_reset_stats(argc, argv);
+	if (!strcmp(cmd, "help")) {
+		print_usage(stdout);
+		return MPX_EXIT_OK;
+	}
+	err(MPX_EXIT_USAGE, "unknown command '%s'", cmd);
+	print_usage(stderr);
+	return MPX_EXIT_USAGE;
+}
