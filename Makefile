@@ -10,6 +10,9 @@
 #   make kunit      the KUnit suites alone
 #   make style      checkpatch --strict, sparse, shell syntax; tools with -Werror
 #   make tools      the admin CLI tools/nvme-mpx (libnvme)
+#   make install    our modules into /lib/modules/KREL/updates/nvme-mpx, depmod,
+#                   the CLI and its man page into /usr/local (DESTDIR=, KVER=)
+#   make uninstall  exactly what make install added, then depmod again
 #   make bench      ours vs Debian's stock modules, same boot (ROUNDS=3 SECS=8)
 #   make bench-paths  policies on asymmetric TCP paths (netem), ours vs stock
 #   make bench-failover  how long I/O stops on a path fault, ours vs stock
@@ -19,7 +22,8 @@
 SHELL := /bin/bash
 export KVER T ROUNDS SECS
 
-.PHONY: all deps fetch modules tools check demo vmtest kunit style bench bench-paths bench-failover clean distclean
+.PHONY: all deps fetch modules tools install uninstall check demo vmtest kunit style bench bench-paths \
+	bench-failover clean distclean
 
 all: modules
 
@@ -50,6 +54,16 @@ style: modules
 
 tools: deps
 	@$(MAKE) -s -C tools
+
+# KVER picks the kernel (default: the newest 6.12 Debian has, as for make).
+install: modules tools
+	@. scripts/lib.sh && resolve_kver && sh scripts/install.sh -k "$$MPX_KREL" \
+		-m "$$MPX_NVME/modules" -t tools/nvme-mpx -8 tools/nvme-mpx.8 \
+		$${DESTDIR:+-d "$$DESTDIR"} install
+
+uninstall:
+	@. scripts/lib.sh && resolve_kver && sh scripts/install.sh -k "$$MPX_KREL" \
+		$${DESTDIR:+-d "$$DESTDIR"} uninstall
 
 clean:
 	rm -rf out
