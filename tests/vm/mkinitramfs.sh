@@ -6,7 +6,13 @@
 #    modules moved aside to /stock-nvme (for the yardstick). They must stay
 #    outside /lib/modules: depmod would otherwise pick them over ours.
 #    Cached: rebuilt only when the kernel or the host's tools change.
-#  - overlay.cpio.gz: our NVMe modules, /init and the tests. Rebuilt each run.
+#  - overlay.cpio.gz: our NVMe modules, /init and the tests, the admin CLI
+#    (tools/nvme-mpx), jq to check its JSON, and scripts/install.sh for the
+#    install test. Rebuilt each run.
+# Two work trees share the cache: the base's key covers only the part of this
+# script that builds it, a stale base is removed only when it is a day old,
+# and the overlay and initrd are written under temporary names and renamed,
+# so one tree's run never deletes or tears the other's files.
 # Usage: mkinitramfs.sh OUTDIR
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
@@ -28,11 +34,11 @@ want="nvme-core nvme nvme-fabrics nvme-tcp nvme-rdma nvme-fc nvme-loop nvmet nvm
 
 key=$( (echo "$MPX_KREL"; busybox | head -n 1
 	for b in $bins; do [ -e "$b" ] && ls -lL "$b"; done
-	echo "$want"; cat "$0") | sha1sum | cut -c1-12)
+	echo "$want"; sed '/^# The overlay/,$d' "$0") | sha1sum | cut -c1-12)
 base=$out/base-$key.cpio.gz
 if [ ! -f "$base" ]; then
 	msg "building the guest base image (about 20 s)"
-	rm -f "$out"/base-*.cpio.gz
+	find "$out" -maxdepth 1 -name 'base-*.cpio.gz' -mtime +0 -delete
 	r=$(mktemp -d)
 	trap 'rm -rf "$r"' EXIT
 	mkdir -p "$r"/{bin,sbin,etc,proc,sys,dev,tmp,run,mnt,root,usr/bin,usr/sbin,lib/modules,etc/nvme}
@@ -85,7 +91,8 @@ if [ ! -f "$base" ]; then
 	rm -rf "$r"
 	trap - EXIT
 fi
-ln -sf "$(basename "$base")" "$out/base.cpio.gz"
+ln -sf "$(basename "$base")" "$out/base.cpio.gz.$$"
+mv -T "$out/base.cpio.gz.$$" "$out/base.cpio.gz"
 
 # The overlay: our modules where the stock ones were, /init and the tests.
 o=$(mktemp -d)
@@ -103,5 +110,19 @@ cp "$MPX_TOP/tests/vm/init" "$o/init"
 chmod +x "$o/init"
 cp -r "$MPX_TOP/tests/vm/lib.sh" "$MPX_TOP/tests/vm/t" "$o/mpx/"
 [ -d "$MPX_TOP/tests/vm/bench" ] && cp -r "$MPX_TOP/tests/vm/bench" "$o/mpx/"
-(cd "$o" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 >"$out/overlay.cpio.gz")
-cat "$out/base.cpio.gz" "$out/overlay.cpio.gz" >"$out/initrd.gz"
+# The admin CLI (make tools) and jq, with their libraries; install.sh.
+mkdir -p "$o/usr/bin" "$o/usr/share/nvme-mpx"
+[ -x "$MPX_TOP/tools/nvme-mpx" ] || die "tools/nvme-mpx is not built: run 'make tools'"
+command -v jq >/dev/null || die "jq is missing: run 'make deps' (apt-get install jq)"
+for b in "$MPX_TOP/tools/nvme-mpx" "$(command -v jq)"; do
+	cp -L "$b" "$o/usr/bin/"
+	ldd "$b" | grep -o '/[^ ]*' | while read -r l; do
+		mkdir -p "$o$(dirname "$l")"
+		cp -L "$l" "$o$l"
+	done
+done
+cp "$MPX_TOP/scripts/install.sh" "$o/usr/share/nvme-mpx/install.sh" 2>/dev/null || true
+(cd "$o" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 >"$out/overlay.cpio.gz.$$")
+cat "$base" "$out/overlay.cpio.gz.$$" >"$out/initrd.gz.$$"
+mv "$out/overlay.cpio.gz.$$" "$out/overlay.cpio.gz"
+mv "$out/initrd.gz.$$" "$out/initrd.gz"

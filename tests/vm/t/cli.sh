@@ -1,0 +1,247 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The admin CLI (tools/nvme-mpx) against real nvmet targets: show in text and
+# JSON agrees with sysfs, policy changes land in sysfs and move the I/O,
+# stats sees the I/O per path, and every bad argument gets a clear message,
+# its own exit code and changes nothing. Attributes the loaded module does
+# not have yet must be null in JSON and exit 5 on write; those it has must
+# read back what was written.
+. /mpx/lib.sh
+tr=${1:-tcp}
+name=cli-$tr
+M=nvme-mpx
+
+command -v $M >/dev/null || { not_ok "$tr: nvme-mpx is in the guest image"; exit 1; }
+tgt_setup "$tr" 2 "$name" brd 2 128 || { not_ok "$tr: target set-up"; exit 1; }
+mp_connect "$tr" 2 "$name" 2 || { not_ok "$tr: two heads with two live paths"; exit 1; }
+h1=$(head_of "$name" 1) h2=$(head_of "$name" 2)
+sub=$(subsys_of "$name")
+sn=$(basename "$sub")
+nqn=$(cat "$sub/subsysnqn")
+p1=$(paths_of "$h1" | head -n 1) p2=$(paths_of "$h1" | tail -n 1)
+q1=$(paths_of "$h2" | head -n 1)
+diag "subsystem $sn, heads $h1 $h2, paths of $h1: $p1 $p2"
+
+# rc CMD...: run CMD, keep stdout in /tmp/cli.out and stderr in
+# /tmp/cli.err, print the exit status.
+rc() { "$@" >/tmp/cli.out 2>/tmp/cli.err; echo $?; }
+# attr OBJ NAME: a block attribute, or "<absent>".
+attr() { cat "/sys/block/$1/$2" 2>/dev/null || echo "<absent>"; }
+
+# ---- show, text -------------------------------------------------------------
+check "$tr: show exits 0" [ "$(rc $M show)" -eq 0 ]
+cp /tmp/cli.out /tmp/show.txt
+check "$tr: show names $sn with its NQN" grep -q "^$sn $nqn\$" /tmp/show.txt
+check "$tr: show prints the subsystem iopolicy" \
+	grep -q "^  iopolicy=$(cat "$sub/iopolicy")\$" /tmp/show.txt
+for h in $h1 $h2; do
+	check "$tr: show: $h with its policy as sysfs has it" \
+		grep -q "^  $h policy=$(cat "/sys/block/$h/mpx_iopolicy")" /tmp/show.txt
+done
+for p in $(paths_of "$h1") $(paths_of "$h2"); do
+	c=$(ctrl_of "$p")
+	check "$tr: show: $p via $c, $tr, $(ctrl_state "$c"), ana=$(ana_state "$p")" \
+		grep -Eq "^    $p $c $tr [^ ]+ $(ctrl_state "$c") ana=$(ana_state "$p") " /tmp/show.txt
+done
+check "$tr: show $h1 lists only $h1" \
+	sh -c "$M show $h1 >/tmp/s1 && grep -q '^  $h1 ' /tmp/s1 && ! grep -q '^  $h2 ' /tmp/s1"
+check "$tr: show by NQN equals show by name" \
+	sh -c "$M show $nqn >/tmp/s1 && $M show $sn >/tmp/s2 && cmp -s /tmp/s1 /tmp/s2"
+check "$tr: show /dev/$h1 equals show $h1" \
+	sh -c "$M show /dev/$h1 >/tmp/s1 && $M show $h1 >/tmp/s2 && cmp -s /tmp/s1 /tmp/s2"
+
+# ---- show, JSON ------------------------------------------------------------------
+check "$tr: show --json is valid JSON" sh -c "$M show --json >/tmp/show.json && jq -e . /tmp/show.json >/dev/null"
+S=".subsystems[] | select(.name == \"$sn\")"
+j() { jq -r "$@" /tmp/show.json; }
+check "$tr: json: version 1" [ "$(j .version)" = 1 ]
+check "$tr: json: nqn" [ "$(j "$S | .nqn")" = "$nqn" ]
+check "$tr: json: subsystem iopolicy" [ "$(j "$S | .iopolicy")" = "$(cat "$sub/iopolicy")" ]
+# words: stdin's lines sorted, on one line (orders differ: 9 vs 10).
+words() { sort | tr '\n' ' '; }
+check "$tr: json: heads are $h1 $h2" \
+	[ "$(j "$S | .heads[].name" | words)" = "$(printf '%s\n' "$h1" "$h2" | words)" ]
+for h in $h1 $h2; do
+	H="$S | .heads[] | select(.name == \"$h\")"
+	check "$tr: json: $h paths as in sysfs" \
+		[ "$(j "$H | .paths[].name" | words)" = "$(paths_of "$h" | words)" ]
+	check "$tr: json: $h iopolicy, inherited" \
+		[ "$(j "$H | \"\(.iopolicy) (inherited)\", .iopolicy_inherited" | tr '\n' ' ')" = \
+		  "$(cat "/sys/block/$h/mpx_iopolicy") true " ]
+	# Every optional head attribute: null when absent, else the sysfs value.
+	for kv in failback:mpx_failback preferred:mpx_preferred active:mpx_active \
+		queue_if_no_path:mpx_queue_if_no_path multiplex:mpx_multiplex; do
+		want=$(cat "/sys/block/$h/${kv#*:}" 2>/dev/null || echo null)
+		check "$tr: json: $h ${kv%%:*} = $want" [ "$(j "$H | .${kv%%:*}")" = "$want" ]
+	done
+	for p in $(paths_of "$h"); do
+		P="$H | .paths[] | select(.name == \"$p\")"
+		c=$(ctrl_of "$p")
+		check "$tr: json: $p controller, transport, state, ANA" \
+			[ "$(j "$P | \"\(.controller) \(.transport) \(.ctrl_state) \(.ana_state) \(.ana_grpid)\"")" = \
+			  "$c $tr $(ctrl_state "$c") $(ana_state "$p") $(cat "/sys/block/$p/ana_grpid")" ]
+		check "$tr: json: $p address is the controller's" \
+			[ "$(j "$P | .address")" = "$(cat "/sys/class/nvme/$c/address")" ]
+		for kv in state:mpx_state priority:mpx_priority weight:mpx_weight; do
+			want=$(cat "/sys/block/$p/${kv#*:}" 2>/dev/null || echo null)
+			check "$tr: json: $p ${kv%%:*} = $want" [ "$(j "$P | .${kv%%:*}")" = "$want" ]
+		done
+		want=$([ -e "/sys/block/$p/mpx_stat" ] && echo object || echo null)
+		check "$tr: json: $p mpx_stat is $want" [ "$(j "$P | .mpx_stat | type")" = "$want" ]
+	done
+done
+check "$tr: show $h1 --json has one subsystem with one head" \
+	sh -c "$M show $h1 --json | jq -e '[.subsystems[].heads[]] | length == 1 and .[0].name == \"$h1\"' >/dev/null"
+
+# ---- policy: written, read back, and the I/O follows ------------------------------
+# rate PATH: the io/s the CLI's stats reported for PATH in its last report.
+rate() { awk -v p="$1" '$1 == p { r = $3 } END { print r + 0 }' /tmp/stats.out; }
+# under_io HEAD: run "stats --watch 1 --count 2" on HEAD while fio reads.
+under_io() {
+	fio --name=r --filename="/dev/$1" --ioengine=libaio --direct=1 --rw=randread \
+		--bs=4k --iodepth=8 --size=64m --time_based --runtime=4 >/dev/null 2>&1 &
+	$M stats --watch 1 --count 2 "$1" >/tmp/stats.out 2>&1
+	wait $!
+}
+# busy PATH: more than 20 io/s in the last report.
+busy() { awk -v r="$(rate "$1")" 'BEGIN { exit !(r > 20) }'; }
+
+check "$tr: policy $sn round-robin" [ "$(rc $M policy "$sn" round-robin)" -eq 0 ]
+check "$tr: subsystem iopolicy reads round-robin" [ "$(cat "$sub/iopolicy")" = round-robin ]
+check "$tr: $h1 inherits it" [ "$(attr "$h1" mpx_iopolicy)" = "round-robin (inherited)" ]
+under_io "$h1"
+sed 's/^/# /' /tmp/stats.out | tail -n 3
+check "$tr: round-robin: stats shows I/O on $p1 ($(rate "$p1") io/s)" busy "$p1"
+check "$tr: round-robin: stats shows I/O on $p2 ($(rate "$p2") io/s)" busy "$p2"
+check "$tr: policy $h1 numa (by /dev name)" [ "$(rc $M policy "/dev/$h1" numa)" -eq 0 ]
+check "$tr: $h1 mpx_iopolicy reads numa" [ "$(attr "$h1" mpx_iopolicy)" = numa ]
+check "$tr: $h2 still inherits round-robin" [ "$(attr "$h2" mpx_iopolicy)" = "round-robin (inherited)" ]
+b1=$(path_ios "$p1") b2=$(path_ios "$p2")
+under_io "$h1"
+sed 's/^/# /' /tmp/stats.out | tail -n 3
+n=0
+busy "$p1" && n=$((n + 1))
+busy "$p2" && n=$((n + 1))
+check "$tr: numa: stats shows I/O on exactly one path" [ $n -eq 1 ]
+d1=$(($(path_ios "$p1") - b1)) d2=$(($(path_ios "$p2") - b2))
+check "$tr: numa: the block counters agree ($d1, $d2)" \
+	[ $((d1 > 100 && d2 < 20 || d2 > 100 && d1 < 20)) -eq 1 ]
+check "$tr: policy $h1 inherit" [ "$(rc $M policy "$h1" inherit)" -eq 0 ]
+check "$tr: $h1 inherits again" [ "$(attr "$h1" mpx_iopolicy)" = "round-robin (inherited)" ]
+check "$tr: policy by NQN" [ "$(rc $M policy "$nqn" queue-depth)" -eq 0 ]
+check "$tr: subsystem iopolicy reads queue-depth" [ "$(cat "$sub/iopolicy")" = queue-depth ]
+check "$tr: stats without --watch prints both paths" \
+	sh -c "$M stats $h1 | grep -q '^$p1 ' && $M stats $h1 | grep -q '^$p2 '"
+
+# Policies the CLI knows but the loaded module may not: either accepted and
+# read back, or refused by the kernel with exit 4 and nothing changed.
+for pol in active-standby service-time weighted; do
+	before=$(attr "$h2" mpx_iopolicy)
+	r=$(rc $M policy "$h2" $pol)
+	case $r in
+	0) check "$tr: policy $pol accepted and read back" [ "$(attr "$h2" mpx_iopolicy)" = $pol ] ;;
+	4) check "$tr: policy $pol refused by this module: exit 4, message, unchanged" \
+		sh -c "grep -q 'refused' /tmp/cli.err && [ \"\$(cat /sys/block/$h2/mpx_iopolicy)\" = '$before' ]" ;;
+	*) not_ok "$tr: policy $pol: exit $r ($(cat /tmp/cli.err))" ;;
+	esac
+done
+$M policy "$h2" inherit
+
+# ---- knobs that land later: exit 5 while absent, read back when present -----------
+# knob ATTR_OBJ ATTR VALUE EXPECT CMD...: run CMD; ATTR of ATTR_OBJ must read
+# EXPECT afterwards if it exists, else CMD must exit 5 naming ATTR.
+knob() {
+	local o=$1 a=$2 e=$3 r
+	shift 3
+	r=$(rc "$@")
+	if [ -e "/sys/block/$o/$a" ]; then
+		check "$tr: $* -> $o/$a reads '$e' (exit $r)" [ "$r" -eq 0 -a "$(attr "$o" "$a")" = "$e" ]
+	else
+		check "$tr: $* -> exit 5 naming $a (absent here)" \
+			[ "$r" -eq 5 -a -n "$(grep "$a" /tmp/cli.err)" ]
+	fi
+}
+knob "$p1" mpx_priority 7 $M priority "$p1" 7
+knob "$p1" mpx_weight 250 $M weight "$p1" 250
+knob "$h1" mpx_failback 30 $M failback "$h1" 30
+knob "$h1" mpx_failback manual $M failback "$h1" manual
+knob "$h1" mpx_preferred "$p2" $M prefer "$h1" "$p2"
+knob "$h1" mpx_preferred none $M prefer "$h1" none
+knob "$p2" mpx_state failed $M fail "$p2"
+knob "$p2" mpx_state live $M reinstate "$p2"
+r=$(rc $M reset-stats "$h1")
+if ls /sys/block/"$h1"/diag/* /sys/block/"$p1"/diag/* >/dev/null 2>&1; then
+	check "$tr: reset-stats $h1 zeroes its counters (exit $r)" \
+		sh -c "[ $r -eq 0 ] && ! grep -qv '^0\$' /sys/block/$h1/diag/* /sys/block/$p1/diag/*"
+else
+	check "$tr: reset-stats without diag/ counters: exit 5" [ "$r" -eq 5 ]
+fi
+
+# ---- bad arguments: distinct exit codes, a message, nothing changed ---------------
+snapshot() {
+	cat "$sub/iopolicy"
+	for o in $h1 $h2 $(paths_of "$h1") $(paths_of "$h2"); do
+		for a in mpx_iopolicy mpx_failback mpx_preferred mpx_queue_if_no_path \
+			mpx_multiplex mpx_state mpx_priority mpx_weight; do
+			echo "$o/$a=$(attr "$o" $a)"
+		done
+	done
+}
+snapshot >/tmp/snap.before
+# bad EXIT CMD...: CMD exits EXIT and says why on stderr, in one line or two.
+bad() {
+	local want=$1 r
+	shift
+	r=$(rc "$@")
+	check "$tr: '$*' -> exit $want ($(head -n 1 /tmp/cli.err))" \
+		[ "$r" -eq "$want" -a -s /tmp/cli.err -a ! -s /tmp/cli.out ]
+}
+bad 2 $M
+bad 2 $M frobnicate
+bad 2 $M policy "$sn" bogus
+bad 2 $M policy "$h1" "round robin"
+bad 2 $M policy "$sn" inherit
+bad 2 $M policy "$sn"
+bad 2 $M policy sda numa
+bad 3 $M policy nvme-subsys99 numa
+bad 3 $M policy nqn.2014-08.org.example:none numa
+bad 3 $M policy nvme99n1 numa
+bad 2 $M priority "$p1" 256
+bad 2 $M priority "$p1" -1
+bad 2 $M priority "$p1" 1x
+bad 2 $M weight "$p1" 0
+bad 2 $M weight "$p1" 1001
+bad 2 $M failback "$h1" 0
+bad 2 $M failback "$h1" 86401
+bad 2 $M failback "$h1" sometimes
+bad 2 $M prefer "$h1" "$q1"
+bad 2 $M prefer "$h1" "$h2"
+bad 2 $M fail "$h1"
+bad 3 $M fail nvme99c99n1
+bad 3 $M priority nvme99c99n1 1
+bad 2 $M queue-if-no-path "$h1" ""
+bad 2 $M multiplex "$h1" "a b"
+bad 2 $M stats
+bad 2 $M stats --watch 0 "$h1"
+bad 3 $M stats nvme99n1
+bad 3 $M show nvme99n1
+bad 2 $M show --yaml
+snapshot >/tmp/snap.after
+check "$tr: nothing changed by the bad arguments" cmp -s /tmp/snap.before /tmp/snap.after
+cmp -s /tmp/snap.before /tmp/snap.after || diff /tmp/snap.before /tmp/snap.after | sed 's/^/# /'
+
+# ---- a path going away is shown as such --------------------------------------------
+if [ "$tr" = tcp ]; then
+	c2=$(ctrl_of "$p2")
+	port_unlink 2 "$name"
+	wait_for 15 live_paths_below "$h1" 2
+	$M show --json >/tmp/show.json
+	check "$tr: json: $p2 ctrl_state follows the outage ($(ctrl_state "$c2"))" \
+		[ "$(j "$S | .heads[0].paths[] | select(.name == \"$p2\") | .ctrl_state")" != live ]
+	port_link 2 "$name"
+	check "$tr: $p2 comes back" wait_for 15 live_paths_is "$h1" 2
+	$M show --json >/tmp/show.json
+	check "$tr: json: $p2 live again" \
+		[ "$(j "$S | .heads[0].paths[] | select(.name == \"$p2\") | .ctrl_state")" = live ]
+fi
+exit $MPX_FAILED
