@@ -8,7 +8,8 @@
 #   make demo       boot a guest with two paths and show what the layer does
 #   make vmtest T='basic-tcp basic-*'   run some VM tests (names in tests/vm/suite)
 #   make kunit      the KUnit suites alone
-#   make style      checkpatch --strict, sparse, shell syntax; tools with -Werror
+#   make style      checkpatch --strict, sparse, shell syntax; the CLI built with
+#                   -Werror and run against a fake sysfs tree (tests/tools.sh)
 #   make tools      the admin CLI tools/nvme-mpx (libnvme)
 #   make install    our modules into /lib/modules/KREL/updates/nvme-mpx, depmod,
 #                   the CLI and its man page into /usr/local (DESTDIR=, KVER=)
@@ -50,7 +51,7 @@ kunit: fetch
 
 style: modules
 	@bash scripts/style.sh
-	@$(MAKE) -s -C tools clean all WERROR=1 && echo "tools: built with -Werror"
+	@bash tests/tools.sh
 
 tools: deps
 	@$(MAKE) -s -C tools

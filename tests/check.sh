@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# make check: style, KUnit, then the VM suite. Each stage ends with its own
-# "STAGE: N passed, M failed"; the last line sums them. A stage that dies
+# make check: style, the CLI (-Werror, fake sysfs), KUnit, then the VM
+# suite. Each stage ends with its own "STAGE: N passed, M failed"; the last line sums them. A stage that dies
 # without a summary counts as one failure.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,6 +25,7 @@ stage() {
 	echo "==> [$name] $p passed, $f failed in $(($(date +%s) - t0)) s" >&2
 }
 stage style bash "$top/scripts/style.sh"
+stage tools bash "$top/tests/tools.sh"
 stage kunit bash "$top/tests/kunit/run.sh"
 stage vm bash "$top/tests/vm/run.sh" -o "$top/out/vm.tap"
 echo "$P passed, $F failed"

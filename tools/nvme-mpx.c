@@ -131,7 +131,8 @@ static int attr_write(const char *path, const char *obj, const char *attr,
 	ssize_t n;
 	int fd, e;
 
-	fd = open(path, O_WRONLY | O_CLOEXEC);
+	/* O_TRUNC as a shell's ">" does: sysfs ignores it, a test tree needs it. */
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0) {
 		e = errno;
 		if (e == ENOENT)

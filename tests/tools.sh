@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The CLI on the host: build it with -Werror, then run it against a fake
+# sysfs tree (NVME_MPX_SYSFS) with one subsystem, one head and two paths,
+# some attributes present and some not: JSON shape, exit codes, writes that
+# land in the right file and bad arguments that touch nothing. The real
+# kernel is exercised by the VM tests (tests/vm/t/cli.sh).
+# Ends with "tools: N passed, M failed".
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAILED: tools: $*" >&2; }
+t() {
+	local d=$1
+	shift
+	if "$@" >/dev/null 2>&1; then ok; else bad "$d"; fi
+}
+
+if make -s -C "$top/tools" clean all WERROR=1 >/tmp/mpx-tools-build.log 2>&1; then
+	ok
+else
+	cat /tmp/mpx-tools-build.log >&2
+	bad "build with -Werror"
+	echo "tools: $pass passed, $fail failed"
+	exit 1
+fi
+command -v jq >/dev/null || { bad "jq is missing (apt-get install jq)"; echo "tools: $pass passed, $fail failed"; exit 1; }
+M=$top/tools/nvme-mpx
+F=$(mktemp -d)
+trap 'rm -rf "$F"' EXIT
+export NVME_MPX_SYSFS=$F
+mkdir -p "$F/class/nvme-subsystem/nvme-subsys0/nvme0n1" "$F/block/nvme0n1/diag" \
+	"$F/block/nvme0c0n1/diag" "$F/block/nvme0c1n1" "$F/class/nvme/nvme0" "$F/class/nvme/nvme1"
+echo nqn.2026-11.test:fake >"$F/class/nvme-subsystem/nvme-subsys0/subsysnqn"
+echo numa >"$F/class/nvme-subsystem/nvme-subsys0/iopolicy"
+echo "numa (inherited)" >"$F/block/nvme0n1/mpx_iopolicy"
+echo immediate >"$F/block/nvme0n1/mpx_failback"
+echo "3 1 0" >"$F/block/nvme0n1/mpx_stat"
+echo 5 >"$F/block/nvme0n1/diag/io_requeue_no_usable_path_count"
+for p in nvme0c0n1 nvme0c1n1; do
+	echo optimized >"$F/block/$p/ana_state"
+	echo 1 >"$F/block/$p/ana_grpid"
+	echo "10 0 80 0 5 0 40 0 2 0 0 0 0 0 0 0 0" >"$F/block/$p/stat"
+done
+echo live >"$F/block/nvme0c0n1/mpx_state"
+echo 1 >"$F/block/nvme0c0n1/mpx_weight"
+echo "100 409600 2 1 3 25000" >"$F/block/nvme0c0n1/mpx_stat"
+echo 7 >"$F/block/nvme0c0n1/diag/command_error_count"
+for c in 0 1; do
+	echo tcp >"$F/class/nvme/nvme$c/transport"
+	echo "traddr=127.0.0.1,trsvcid=442$c" >"$F/class/nvme/nvme$c/address"
+	echo live >"$F/class/nvme/nvme$c/state"
+done
+snap() { find "$F" -type f | sort | xargs cat | sha1sum; }
+# rc WANT CMD...: CMD exits WANT.
+rc() {
+	local want=$1 r
+	shift
+	"$M" "$@" >/tmp/mpx-tools.out 2>/tmp/mpx-tools.err
+	r=$?
+	[ "$r" -eq "$want" ] || { echo "nvme-mpx $*: exit $r, wanted $want: $(cat /tmp/mpx-tools.err)" >&2; return 1; }
+}
+
+J=$("$M" show --json)
+jqt() { t "json: $1" jq -e "$1" <<<"$J"; }
+t "show --json is JSON" jq -e . <<<"$J"
+jqt '.version == 1'
+jqt '.subsystems[0].name == "nvme-subsys0" and .subsystems[0].nqn == "nqn.2026-11.test:fake"'
+jqt '.subsystems[0].heads[0] | .iopolicy == "numa" and .iopolicy_inherited == true'
+jqt '.subsystems[0].heads[0] | .failback == "immediate" and .preferred == null and .multiplex == null'
+jqt '.subsystems[0].heads[0].mpx_stat == {"failovers": 3, "requeued": 1, "failed_no_path": 0}'
+jqt '.subsystems[0].heads[0].diag.io_requeue_no_usable_path_count == 5'
+jqt '.subsystems[0].heads[0].diag.io_fail_no_available_path_count == null'
+jqt '[.subsystems[0].heads[0].paths[].name] == ["nvme0c0n1", "nvme0c1n1"]'
+jqt '.subsystems[0].heads[0].paths[0] | .controller == "nvme0" and .transport == "tcp" and .ctrl_state == "live"'
+jqt '.subsystems[0].heads[0].paths[0].mpx_stat.lat_ewma_ns == 25000'
+jqt '.subsystems[0].heads[0].paths[1] | .mpx_stat == null and .state == null and .weight == null'
+jqt '.subsystems[0].heads[0].paths[1].io == {"ios": 15, "bytes": 61440, "inflight": 2}'
+t "show text names the paths" sh -c "'$M' show | grep -q '^    nvme0c1n1 nvme1 tcp '"
+t "stats reads mpx_stat" sh -c "'$M' stats nvme0n1 | grep -Eq '^nvme0c0n1 +live +100 .* 25.0 +2 +1\$'"
+t "stats falls back to the block stat" sh -c "'$M' stats nvme0n1 | grep -Eq '^nvme0c1n1 +live +15 .* - +- +-\$'"
+
+t "policy subsystem" rc 0 policy nvme-subsys0 round-robin
+t "... written" grep -qx round-robin "$F/class/nvme-subsystem/nvme-subsys0/iopolicy"
+t "policy by NQN" rc 0 policy nqn.2026-11.test:fake queue-depth
+t "policy head inherit" rc 0 policy /dev/nvme0n1 inherit
+t "... written" grep -qx inherit "$F/block/nvme0n1/mpx_iopolicy"
+t "weight" rc 0 weight nvme0c0n1 1000
+t "... written" grep -qx 1000 "$F/block/nvme0c0n1/mpx_weight"
+t "fail" rc 0 fail nvme0c0n1
+t "... written" grep -qx fail "$F/block/nvme0c0n1/mpx_state"
+t "failback seconds" rc 0 failback nvme0n1 86400
+t "reset-stats head resets head and path counters" rc 0 reset-stats nvme0n1
+t "... head" grep -qx 0 "$F/block/nvme0n1/diag/io_requeue_no_usable_path_count"
+t "... path" grep -qx 0 "$F/block/nvme0c0n1/diag/command_error_count"
+
+before=$(snap)
+t "absent attribute: exit 5" rc 5 weight nvme0c1n1 3
+t "absent attribute: exit 5 (prefer)" rc 5 prefer nvme0n1 nvme0c1n1
+t "absent counters: exit 5" rc 5 reset-stats nvme0c1n1
+t "no such head: exit 3" rc 3 policy nvme5n1 numa
+t "no such path: exit 3" rc 3 fail nvme0c7n1
+t "no such subsystem: exit 3" rc 3 policy nqn.2026-11.test:other numa
+for args in "" "bogus" "policy nvme0n1" "policy nvme0n1 bogus" "policy nvme-subsys0 inherit" \
+	"policy sda numa" "weight nvme0c0n1 0" "weight nvme0c0n1 1001" "weight nvme0c0n1 +5" \
+	"priority nvme0c0n1 256" "priority nvme0c0n1 0x10" "failback nvme0n1 0" \
+	"failback nvme0n1 1.5" "prefer nvme0n1 nvme1c0n1" "prefer nvme0n1 nvme0n1" "fail nvme0n1" \
+	"stats" "stats -w 0 nvme0n1" "stats -c 2 nvme0n1" "show --xml" "show nvme0n1 nvme0n1" \
+	"multiplex nvme0n1"; do
+	# shellcheck disable=SC2086
+	t "'$args': exit 2" rc 2 $args
+done
+t "bad arguments changed nothing" [ "$before" = "$(snap)" ]
+echo "tools: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
