@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make check: style, the CLI (-Werror, fake sysfs), KUnit, then the VM
-# suite. Each stage ends with its own "STAGE: N passed, M failed"; the last line sums them. A stage that dies
-# without a summary counts as one failure.
+# suite. Each stage ends with its own "STAGE: N passed, M failed"; the last
+# line sums them. A stage that dies without a summary counts as one failure.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$top/out"
