@@ -147,35 +147,99 @@ for pol in active-standby service-time weighted; do
 done
 $M policy "$h2" inherit
 
-# ---- knobs that land later: exit 5 while absent, read back when present -----------
-# knob ATTR_OBJ ATTR VALUE EXPECT CMD...: run CMD; ATTR of ATTR_OBJ must read
-# EXPECT afterwards if it exists, else CMD must exit 5 naming ATTR.
-knob() {
-	local o=$1 a=$2 e=$3 r
-	shift 3
+# ---- path control: each knob read back, and the I/O goes where it says ------
+# idle PATH: fewer than 5 io/s in the last report.
+idle() { awk -v r="$(rate "$1")" 'BEGIN { exit !(r < 5) }'; }
+# lat PATH: the latency column of PATH in the last report.
+lat() { awk -v p="$1" '$1 == p { l = $6 } END { print l }' /tmp/stats.out; }
+# set_ok DESC OBJ ATTR WANT CMD...: CMD exits 0 and OBJ's ATTR reads WANT.
+set_ok() {
+	local d=$1 o=$2 a=$3 w=$4 r
+	shift 4
 	r=$(rc "$@")
-	if [ -e "/sys/block/$o/$a" ]; then
-		check "$tr: $* -> $o/$a reads '$e' (exit $r)" [ "$r" -eq 0 -a "$(attr "$o" "$a")" = "$e" ]
-	else
-		check "$tr: $* -> exit 5 naming $a (absent here)" \
-			[ "$r" -eq 5 -a -n "$(grep "$a" /tmp/cli.err)" ]
-	fi
+	check "$tr: $d: exit $r, $o/$a reads '$(attr "$o" "$a")'" [ "$r" -eq 0 -a "$(attr "$o" "$a")" = "$w" ]
 }
-knob "$p1" mpx_priority 7 $M priority "$p1" 7
-knob "$p1" mpx_weight 250 $M weight "$p1" 250
-knob "$h1" mpx_failback 30 $M failback "$h1" 30
-knob "$h1" mpx_failback manual $M failback "$h1" manual
-knob "$h1" mpx_preferred "$p2" $M prefer "$h1" "$p2"
-knob "$h1" mpx_preferred none $M prefer "$h1" none
-knob "$p2" mpx_state failed $M fail "$p2"
-knob "$p2" mpx_state live $M reinstate "$p2"
-r=$(rc $M reset-stats "$h1")
-if ls /sys/block/"$h1"/diag/* /sys/block/"$p1"/diag/* >/dev/null 2>&1; then
-	check "$tr: reset-stats $h1 zeroes its counters (exit $r)" \
-		sh -c "[ $r -eq 0 ] && ! grep -qv '^0\$' /sys/block/$h1/diag/* /sys/block/$p1/diag/*"
+if [ -e "/sys/block/$p2/mpx_state" ]; then
+	$M policy "$h1" round-robin
+	set_ok "fail $p2" "$p2" mpx_state failed $M fail "$p2"
+	under_io "$h1"
+	check "$tr: failed $p2 idle ($(rate "$p2") io/s)" idle "$p2"
+	check "$tr: $p1 carries the I/O ($(rate "$p1") io/s)" busy "$p1"
+	check "$tr: stats shows a latency for $p1 ($(lat "$p1") us)" \
+		awk -v l="$(lat "$p1")" 'BEGIN { exit !(l + 0 > 0) }'
+	set_ok "failback manual" "$h1" mpx_failback manual $M failback "$h1" manual
+	set_ok "reinstate $p2 under manual failback: held" "$p2" mpx_state held $M reinstate "$p2"
+	under_io "$h1"
+	check "$tr: held $p2 stays idle ($(rate "$p2") io/s)" idle "$p2"
+	set_ok "activate $p2" "$p2" mpx_state live $M activate "$p2"
+	under_io "$h1"
+	check "$tr: activated $p2 carries I/O again ($(rate "$p2") io/s)" busy "$p2"
+	set_ok "failback 30" "$h1" mpx_failback 30 $M failback "$h1" 30
+	set_ok "failback followover" "$h1" mpx_failback followover $M failback "$h1" followover
+	set_ok "failback immediate" "$h1" mpx_failback immediate $M failback "$h1" immediate
+
+	# active-standby: priority picks the active path, a preferred path wins.
+	set_ok "policy active-standby" "$h1" mpx_iopolicy active-standby $M policy "$h1" active-standby
+	set_ok "priority $p2 200" "$p2" mpx_priority 200 $M priority "$p2" 200
+	set_ok "priority $p1 0" "$p1" mpx_priority 0 $M priority "$p1" 0
+	under_io "$h1"
+	check "$tr: active-standby: higher priority $p2 active ($(rate "$p2") io/s), $p1 idle" \
+		sh -c "[ \"\$(cat /sys/block/$h1/mpx_active)\" = $p2 ]"
+	check "$tr: active-standby: $p1 idle ($(rate "$p1") io/s)" idle "$p1"
+	check "$tr: active-standby: $p2 busy" busy "$p2"
+	set_ok "prefer $p1" "$h1" mpx_preferred "$p1" $M prefer "$h1" "$p1"
+	under_io "$h1"
+	check "$tr: preferred $p1 takes the I/O ($(rate "$p1") io/s), $p2 idle ($(rate "$p2"))" \
+		awk -v a="$(rate "$p1")" -v b="$(rate "$p2")" 'BEGIN { exit !(a > 20 && b < 5) }'
+	$M show "$h1" --json >/tmp/show.json
+	check "$tr: json: active and preferred are $p1" \
+		[ "$(jq -r '.subsystems[0].heads[0] | "\(.active) \(.preferred)"' /tmp/show.json)" = "$p1 $p1" ]
+	set_ok "prefer none" "$h1" mpx_preferred none $M prefer "$h1" none
+	$M priority "$p2" 0
+
+	# weighted: 9 to 1.
+	set_ok "policy weighted" "$h1" mpx_iopolicy weighted $M policy "$h1" weighted
+	set_ok "weight $p1 900" "$p1" mpx_weight 900 $M weight "$p1" 900
+	set_ok "weight $p2 100" "$p2" mpx_weight 100 $M weight "$p2" 100
+	under_io "$h1"
+	check "$tr: weighted 9:1 splits the I/O ($(rate "$p1") vs $(rate "$p2") io/s)" \
+		awk -v a="$(rate "$p1")" -v b="$(rate "$p2")" 'BEGIN { exit !(b > 0 && a > 4 * b && a < 20 * b) }'
+	$M weight "$p1" 1
+	$M weight "$p2" 1
+	$M policy "$h1" inherit
+
+	# mpx_stat in JSON is the kernel's, field by field.
+	$M show "$h1" --json >/tmp/show.json
+	check "$tr: json: $p1 mpx_stat matches sysfs" [ "$(jq -r ".subsystems[0].heads[0].paths[] |
+		select(.name == \"$p1\") | .mpx_stat | \"\(.ios) \(.bytes) \(.errors) \(.failovers) \(.inflight) \(.lat_ewma_ns)\"" \
+		/tmp/show.json)" = "$(cat "/sys/block/$p1/mpx_stat")" ]
+	check "$tr: json: $h1 mpx_stat matches sysfs" [ "$(jq -r '.subsystems[0].heads[0].mpx_stat |
+		"\(.failovers) \(.requeued) \(.failed_no_path)"' /tmp/show.json)" = "$(cat "/sys/block/$h1/mpx_stat")" ]
 else
-	check "$tr: reset-stats without diag/ counters: exit 5" [ "$r" -eq 5 ]
+	for kv in "$p1 mpx_priority priority $p1 7" "$p1 mpx_weight weight $p1 250" \
+		"$h1 mpx_failback failback $h1 30" "$h1 mpx_preferred prefer $h1 $p2" \
+		"$p2 mpx_state fail $p2"; do
+		set -- $kv
+		r=$(rc $M $3 $4 $5)
+		check "$tr: $3 $4 $5 -> exit 5 naming $2 (absent here)" \
+			[ "$r" -eq 5 -a -n "$(grep "$2" /tmp/cli.err)" ]
+	done
 fi
+for kv in "mpx_queue_if_no_path queue-if-no-path" "mpx_multiplex multiplex"; do
+	set -- $kv
+	[ -e "/sys/block/$h1/$1" ] && continue
+	r=$(rc $M $2 "$h1" 1)
+	check "$tr: $2 while $1 is absent: exit 5 naming it" [ "$r" -eq 5 -a -n "$(grep "$1" /tmp/cli.err)" ]
+done
+
+# Exit 4 needs a kernel that refuses a well-formed value: point the CLI at a
+# tree whose mpx_weight is a sysctl that only takes 0-2.
+mkdir -p /tmp/fake/block/nvme0c0n1
+ln -sf /proc/sys/vm/overcommit_memory /tmp/fake/block/nvme0c0n1/mpx_weight
+oc=$(cat /proc/sys/vm/overcommit_memory)
+r=$(NVME_MPX_SYSFS=/tmp/fake rc $M weight nvme0c0n1 250)
+check "$tr: a value the kernel refuses: exit 4 ($(head -n 1 /tmp/cli.err))" \
+	[ "$r" -eq 4 -a "$(cat /proc/sys/vm/overcommit_memory)" = "$oc" ]
 
 # ---- bad arguments: distinct exit codes, a message, nothing changed ---------------
 snapshot() {
@@ -230,18 +294,46 @@ snapshot >/tmp/snap.after
 check "$tr: nothing changed by the bad arguments" cmp -s /tmp/snap.before /tmp/snap.after
 cmp -s /tmp/snap.before /tmp/snap.after || diff /tmp/snap.before /tmp/snap.after | sed 's/^/# /'
 
-# ---- a path going away is shown as such --------------------------------------------
+# ---- a path going away under I/O: shown as such, counted, counters reset ----
+# The path's traffic is dropped, not refused: requests stall on it until the
+# keep-alive timeout resets the controller, and are then failed over, so
+# the failover counters must move.
 if [ "$tr" = tcp ]; then
 	c2=$(ctrl_of "$p2")
-	port_unlink 2 "$name"
-	wait_for 15 live_paths_below "$h1" 2
+	nft_setup || not_ok "$tr: nft table"
+	fio_verify "$h1" 90 >/tmp/cli-fio.out 2>&1 &
+	fpid=$!
+	wait_for 10 ios_above "$p2" "$(path_ios "$p2")"
+	blackhole tcp 2
+	check "$tr: $p2 leaves live state when its traffic is dropped" wait_for 40 live_paths_below "$h1" 2
 	$M show --json >/tmp/show.json
 	check "$tr: json: $p2 ctrl_state follows the outage ($(ctrl_state "$c2"))" \
 		[ "$(j "$S | .heads[0].paths[] | select(.name == \"$p2\") | .ctrl_state")" != live ]
-	port_link 2 "$name"
-	check "$tr: $p2 comes back" wait_for 15 live_paths_is "$h1" 2
+	unblackhole
+	check "$tr: $p2 comes back" wait_for 45 live_paths_is "$h1" 2
+	kill -INT $fpid
+	wait $fpid
+	check "$tr: fio verify across the outage" fio_clean /tmp/cli-fio.out
 	$M show --json >/tmp/show.json
 	check "$tr: json: $p2 live again" \
 		[ "$(j "$S | .heads[0].paths[] | select(.name == \"$p2\") | .ctrl_state")" = live ]
+	if [ -e "/sys/block/$p2/diag/multipath_failover_count" ]; then
+		n=$(cat "/sys/block/$p2/diag/multipath_failover_count")
+		check "$tr: the stalled requests were failed over from $p2 ($n)" [ "$n" -gt 0 ]
+		check "$tr: json: $p2 diag agrees" [ "$(j "$S | .heads[0].paths[] |
+			select(.name == \"$p2\") | .diag.multipath_failover_count")" = "$n" ]
+		$M stats "$h1" >/tmp/stats.out
+		check "$tr: stats shows $p2's failovers" \
+			awk -v p="$p2" -v n="$n" '$1 == p && $8 == n { f = 1 } END { exit !f }' /tmp/stats.out
+	fi
+fi
+if ls /sys/block/"$h1"/diag/* /sys/block/"$p1"/diag/* >/dev/null 2>&1; then
+	r=$(rc $M reset-stats "$h1")
+	check "$tr: reset-stats $h1 zeroes its and its paths' diag/ counters (exit $r)" \
+		sh -c "[ $r -eq 0 ] && ! grep -qv '^0\$' /sys/block/$h1/diag/* /sys/block/$p1/diag/* /sys/block/$p2/diag/*"
+	check "$tr: show reflects the reset" \
+		sh -c "$M show $h1 --json | jq -e '[.subsystems[0].heads[0].paths[].diag[]] | all(. == 0)' >/dev/null"
+else
+	check "$tr: reset-stats without diag/ counters: exit 5" [ "$(rc $M reset-stats "$h1")" -eq 5 ]
 fi
 exit $MPX_FAILED
