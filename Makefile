@@ -14,6 +14,7 @@
 #   make install    our modules into /lib/modules/KREL/updates/nvme-mpx, depmod,
 #                   the CLI and its man page into /usr/local (DESTDIR=, KVER=)
 #   make uninstall  exactly what make install added, then depmod again
+#   make dkms-test  build through DKMS (dkms.conf) on the host and compare
 #   make bench      ours vs Debian's stock modules, same boot (ROUNDS=3 SECS=8)
 #   make bench-paths  policies on asymmetric TCP paths (netem), ours vs stock
 #   make bench-failover  how long I/O stops on a path fault, ours vs stock
@@ -23,8 +24,8 @@
 SHELL := /bin/bash
 export KVER T ROUNDS SECS
 
-.PHONY: all deps fetch modules tools install uninstall check demo vmtest kunit style bench bench-paths \
-	bench-failover clean distclean
+.PHONY: all deps fetch modules tools install uninstall dkms-test check demo vmtest kunit style \
+	bench bench-paths bench-failover clean distclean
 
 all: modules
 
@@ -61,6 +62,10 @@ install: modules tools
 	@. scripts/lib.sh && resolve_kver && sh scripts/install.sh -k "$$MPX_KREL" \
 		-m "$$MPX_NVME/modules" -t tools/nvme-mpx -8 tools/nvme-mpx.8 \
 		$${DESTDIR:+-d "$$DESTDIR"} install
+
+# dkms.conf as DKMS runs it, on the host (needs the dkms package; ~2 min).
+dkms-test: modules
+	@bash tests/dkms.sh
 
 uninstall:
 	@. scripts/lib.sh && resolve_kver && sh scripts/install.sh -k "$$MPX_KREL" \

@@ -20,7 +20,10 @@ mkdir -p "$out"
 
 # The source must be the headers' version: drivers/nvme of another 6.12
 # release may not match the structures the running nvme-core was built with.
-want=$(sed -n 's/^VERSION = //p; s/^PATCHLEVEL = //p; s/^SUBLEVEL = //p' "$kdir/Makefile" | paste -sd.)
+# Debian's per-flavour headers have no version in their Makefile (it only
+# includes the common one): kernel.release has it (6.12.117+deb12-amd64).
+want=$(sed 's/[-+].*//' "$kdir/include/config/kernel.release" 2>/dev/null)
+[ -n "$want" ] || die "no include/config/kernel.release in $kdir: are these kernel headers?"
 src=${MPX_LINUX_SOURCE:-/usr/src/linux-source-6.12.tar.xz}
 if [ -d "$src" ]; then
 	MPX_SRC=$src
