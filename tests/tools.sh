@@ -45,7 +45,10 @@ for p in nvme0c0n1 nvme0c1n1; do
 done
 echo live >"$F/block/nvme0c0n1/mpx_state"
 echo 1 >"$F/block/nvme0c0n1/mpx_weight"
-echo "100 409600 2 1 3 25000" >"$F/block/nvme0c0n1/mpx_stat"
+echo "100 409600 2 1 3 25000 4 1" >"$F/block/nvme0c0n1/mpx_stat"
+echo auto >"$F/block/nvme0n1/mpx_queue_if_no_path"
+echo 10 >"$F/block/nvme0n1/mpx_stall_mult"
+echo auto >"$F/block/nvme0n1/mpx_write_quiesce_ms"
 echo 7 >"$F/block/nvme0c0n1/diag/command_error_count"
 for c in 0 1; do
 	echo tcp >"$F/class/nvme/nvme$c/transport"
@@ -69,12 +72,15 @@ jqt '.version == 1'
 jqt '.subsystems[0].name == "nvme-subsys0" and .subsystems[0].nqn == "nqn.2026-11.test:fake"'
 jqt '.subsystems[0].heads[0] | .iopolicy == "numa" and .iopolicy_inherited == true'
 jqt '.subsystems[0].heads[0] | .failback == "immediate" and .preferred == null and .multiplex == null'
-jqt '.subsystems[0].heads[0].mpx_stat == {"failovers": 3, "requeued": 1, "failed_no_path": 0}'
+jqt '.subsystems[0].heads[0].mpx_stat == {"failovers": 3, "requeued": 1, "failed_no_path": 0, "quiesced": null}'
+jqt '.subsystems[0].heads[0] | .queue_if_no_path == "auto" and .stall_mult == 10 and .write_quiesce_ms == "auto"'
+jqt '.subsystems[0].heads[0] | .stall_min_ms == null and .flap_limit == null'
 jqt '.subsystems[0].heads[0].diag.io_requeue_no_usable_path_count == 5'
 jqt '.subsystems[0].heads[0].diag.io_fail_no_available_path_count == null'
 jqt '[.subsystems[0].heads[0].paths[].name] == ["nvme0c0n1", "nvme0c1n1"]'
 jqt '.subsystems[0].heads[0].paths[0] | .controller == "nvme0" and .transport == "tcp" and .ctrl_state == "live"'
-jqt '.subsystems[0].heads[0].paths[0].mpx_stat.lat_ewma_ns == 25000'
+jqt '.subsystems[0].heads[0].paths[0].mpx_stat == {"ios": 100, "bytes": 409600, "errors": 2,
+	"failovers": 1, "inflight": 3, "lat_ewma_ns": 25000, "stalls": 4, "quarantines": 1}'
 jqt '.subsystems[0].heads[0].paths[1] | .mpx_stat == null and .state == null and .weight == null'
 jqt '.subsystems[0].heads[0].paths[1].io == {"ios": 15, "bytes": 61440, "inflight": 2}'
 t "show text names the paths" sh -c "'$M' show | grep -q '^    nvme0c1n1 nvme1 tcp '"
@@ -91,6 +97,11 @@ t "... written" grep -qx 1000 "$F/block/nvme0c0n1/mpx_weight"
 t "fail" rc 0 fail nvme0c0n1
 t "... written" grep -qx fail "$F/block/nvme0c0n1/mpx_state"
 t "failback seconds" rc 0 failback nvme0n1 86400
+t "queue-if-no-path" rc 0 queue-if-no-path nvme0n1 forever
+t "... written" grep -qx forever "$F/block/nvme0n1/mpx_queue_if_no_path"
+t "tune stall-mult" rc 0 tune nvme0n1 stall-mult 1000
+t "... written" grep -qx 1000 "$F/block/nvme0n1/mpx_stall_mult"
+t "tune write-quiesce-ms auto" rc 0 tune nvme0n1 write-quiesce-ms auto
 t "reset-stats head resets head and path counters" rc 0 reset-stats nvme0n1
 t "... head" grep -qx 0 "$F/block/nvme0n1/diag/io_requeue_no_usable_path_count"
 t "... path" grep -qx 0 "$F/block/nvme0c0n1/diag/command_error_count"
@@ -99,6 +110,7 @@ before=$(snap)
 t "absent attribute: exit 5" rc 5 weight nvme0c1n1 3
 t "absent attribute: exit 5 (prefer)" rc 5 prefer nvme0n1 nvme0c1n1
 t "absent counters: exit 5" rc 5 reset-stats nvme0c1n1
+t "absent knob: exit 5" rc 5 tune nvme0n1 flap-limit 3
 t "no such head: exit 3" rc 3 policy nvme5n1 numa
 t "no such path: exit 3" rc 3 fail nvme0c7n1
 t "no such subsystem: exit 3" rc 3 policy nqn.2026-11.test:other numa
@@ -107,7 +119,9 @@ for args in "" "bogus" "policy nvme0n1" "policy nvme0n1 bogus" "policy nvme-subs
 	"priority nvme0c0n1 256" "priority nvme0c0n1 0x10" "failback nvme0n1 0" \
 	"failback nvme0n1 1.5" "prefer nvme0n1 nvme1c0n1" "prefer nvme0n1 nvme0n1" "fail nvme0n1" \
 	"stats" "stats -w 0 nvme0n1" "stats -c 2 nvme0n1" "show --xml" "show nvme0n1 nvme0n1" \
-	"multiplex nvme0n1"; do
+	"multiplex nvme0n1" "queue-if-no-path nvme0n1 -1" "queue-if-no-path nvme0n1 later" \
+	"tune nvme0n1 stall-mult 1001" "tune nvme0n1 stall-min-ms 9" "tune nvme0n1 nope 1" \
+	"tune nvme0n1 write-quiesce-ms 600001" "tune nvme0n1 stall-mult"; do
 	# shellcheck disable=SC2086
 	t "'$args': exit 2" rc 2 $args
 done

@@ -46,6 +46,7 @@ enum {
 	MPX_EXIT_NOTSUP = 5,
 };
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define NAME_LEN	64
 #define VAL_LEN		512
 
@@ -55,6 +56,29 @@ static bool verbose;
 static const char * const policies[] = {
 	"numa", "round-robin", "queue-depth",
 	"active-standby", "service-time", "weighted", NULL,
+};
+
+/* Head tunables of the failure handling: nvme-mpx tune <head> <knob> <value>. */
+struct head_knob {
+	const char *name;	/* on the command line */
+	const char *attr;	/* in /sys/block/<head>/ */
+	const char *key;	/* in show --json */
+	long lo, hi;
+	const char *word;	/* a word accepted besides numbers, or NULL */
+};
+
+static const struct head_knob head_knobs[] = {
+	{ "write-quiesce-ms", "mpx_write_quiesce_ms", "write_quiesce_ms",
+	  0, 600000, "auto" },
+	{ "stall-mult", "mpx_stall_mult", "stall_mult", 1, 1000, NULL },
+	{ "stall-min-ms", "mpx_stall_min_ms", "stall_min_ms", 10, 600000, NULL },
+	{ "stall-max-ms", "mpx_stall_max_ms", "stall_max_ms", 0, 600000, NULL },
+	{ "flap-limit", "mpx_flap_limit", "flap_limit", 0, 1000, NULL },
+	{ "flap-window-secs", "mpx_flap_window_secs", "flap_window_secs",
+	  1, 86400, NULL },
+	{ "flap-hold-secs", "mpx_flap_hold_secs", "flap_hold_secs",
+	  1, 86400, NULL },
+	{ NULL },
 };
 
 static int err(int code, const char *fmt, ...)
@@ -640,6 +664,8 @@ enum { PS_IOS, PS_BYTES, PS_ERRORS, PS_FAILOVERS, PS_INFLIGHT, PS_LAT,
 
 struct path_stat {
 	bool have_mpx;			/* mpx_stat exists */
+	bool have_more;			/* ... with stalls, quarantines */
+	unsigned long long more[2];
 	unsigned long long v[PS_NR];	/* mpx_stat, or what block stat has */
 	bool have[PS_NR];
 };
@@ -657,8 +683,14 @@ static void path_stat(const char *path, struct path_stat *ps)
 
 	memset(ps, 0, sizeof(*ps));
 	if (opt_attr(buf, sizeof(buf), "%s/block/%s/mpx_stat", sysfs_root,
-		     path) && split_u64(buf, ps->v, PS_NR) == PS_NR) {
+		     path) && split_u64(buf, v, PS_NR + 2) >= PS_NR) {
+		memcpy(ps->v, v, sizeof(ps->v));
 		ps->have_mpx = true;
+		if (split_u64(buf, v, PS_NR + 2) == PS_NR + 2) {
+			ps->have_more = true;
+			ps->more[0] = v[PS_NR];
+			ps->more[1] = v[PS_NR + 1];
+		}
 		for (i = 0; i < PS_NR; i++)
 			ps->have[i] = true;
 		return;
@@ -783,6 +815,8 @@ static void show_text_path(const struct mpx_path *p)
 		printf(" failovers=%llu", ps.v[PS_FAILOVERS]);
 	if (ps.have[PS_LAT])
 		printf(" lat_ewma_us=%.1f", ps.v[PS_LAT] / 1000.0);
+	if (ps.have_more)
+		printf(" stalls=%llu quarantines=%llu", ps.more[0], ps.more[1]);
 	if (opt_attr(buf, sizeof(buf), "%s/block/%s/diag/command_retry_count",
 		     sysfs_root, p->name))
 		printf(" retries=%s", buf);
@@ -793,7 +827,7 @@ static void show_text_head(const struct mpx_head *h)
 {
 	struct head_attrs a;
 	char buf[VAL_LEN];
-	int i;
+	int i, n;
 
 	head_attrs(h->name, &a);
 	printf("  %s", h->name);
@@ -811,12 +845,24 @@ static void show_text_head(const struct mpx_head *h)
 	if (a.multiplex)
 		printf(" multiplex=%s", a.multiplex);
 	putchar('\n');
+	for (i = 0, n = 0; head_knobs[i].name; i++) {
+		if (!blk_attr(buf, sizeof(buf), h->name, head_knobs[i].attr))
+			continue;
+		printf("%s%s=%s", n++ ? " " : "    ", head_knobs[i].key, buf);
+	}
+	if (n)
+		putchar('\n');
 	if (a.mpx_stat) {
-		unsigned long long v[3];
+		unsigned long long v[4];
+		int k = split_u64(a.mpx_stat, v, 4);
 
-		if (split_u64(a.mpx_stat, v, 3) == 3)
-			printf("    failovers=%llu requeued=%llu failed_no_path=%llu\n",
+		if (k >= 3)
+			printf("    failovers=%llu requeued=%llu failed_no_path=%llu",
 			       v[0], v[1], v[2]);
+		if (k >= 4)
+			printf(" quiesced=%llu", v[3]);
+		if (k >= 3)
+			putchar('\n');
 	}
 	for (i = 0; head_diag[i]; i++)
 		if (opt_attr(buf, sizeof(buf), "%s/block/%s/diag/%s",
@@ -840,20 +886,31 @@ static void show_text_subsys(const struct mpx_subsys *s, const char *only_head)
 			show_text_head(&s->heads[i]);
 }
 
+/*
+ * "key": { name: number, ... } from a line of numbers.  The first @min
+ * fields must be there, else the object is null; fields a module does not
+ * print yet (it appends new ones at the end) are null.
+ */
 static void json_stat_obj(int ind, const char *key, const char *line,
-			  const char * const *names, int nr, bool last)
+			  const char * const *names, int nr, int min, bool last)
 {
-	unsigned long long v[PS_NR];
-	int i;
+	unsigned long long v[16];
+	int i, n;
 
-	if (!line || split_u64(line, v, nr) != nr) {
+	n = line ? split_u64(line, v, nr) : 0;
+	if (n < min) {
 		json_kv(ind, key, NULL, false, last);
 		return;
 	}
 	printf("%*s\"%s\": {\n", ind, "", key);
-	for (i = 0; i < nr; i++)
-		printf("%*s\"%s\": %llu%s\n", ind + 2, "", names[i], v[i],
-		       i == nr - 1 ? "" : ",");
+	for (i = 0; i < nr; i++) {
+		printf("%*s\"%s\": ", ind + 2, "", names[i]);
+		if (i < n)
+			printf("%llu", v[i]);
+		else
+			fputs("null", stdout);
+		puts(i == nr - 1 ? "" : ",");
+	}
 	printf("%*s}%s\n", ind, "", last ? "" : ",");
 }
 
@@ -873,10 +930,11 @@ static void json_diag(int ind, const char *obj, const char * const *names)
 
 static const char * const path_stat_names[] = {
 	"ios", "bytes", "errors", "failovers", "inflight", "lat_ewma_ns",
+	"stalls", "quarantines",
 };
 
 static const char * const head_stat_names[] = {
-	"failovers", "requeued", "failed_no_path",
+	"failovers", "requeued", "failed_no_path", "quiesced",
 };
 
 static void show_json_path(const struct mpx_path *p, bool last)
@@ -908,12 +966,13 @@ static void show_json_path(const struct mpx_path *p, bool last)
 	json_stat_obj(i, "mpx_stat",
 		      opt_attr(buf, sizeof(buf), "%s/block/%s/mpx_stat",
 			       sysfs_root, p->name),
-		      path_stat_names, PS_NR, true);
+		      path_stat_names, ARRAY_SIZE(path_stat_names), PS_NR, true);
 	printf("%*s}%s\n", i - 2, "", last ? "" : ",");
 }
 
 static void show_json_head(const struct mpx_head *h, bool last)
 {
+	char buf[VAL_LEN];
 	struct head_attrs a;
 	const int i = 6;
 	int j;
@@ -929,8 +988,13 @@ static void show_json_head(const struct mpx_head *h, bool last)
 	json_kv(i, "active", a.active, false, false);
 	json_kv(i, "queue_if_no_path", a.queue, false, false);
 	json_kv(i, "multiplex", a.multiplex, false, false);
+	for (j = 0; head_knobs[j].name; j++)
+		json_kv(i, head_knobs[j].key,
+			blk_attr(buf, sizeof(buf), h->name, head_knobs[j].attr),
+			!head_knobs[j].word, false);
 	json_diag(i, h->name, head_diag);
-	json_stat_obj(i, "mpx_stat", a.mpx_stat, head_stat_names, 3, false);
+	json_stat_obj(i, "mpx_stat", a.mpx_stat, head_stat_names,
+		      ARRAY_SIZE(head_stat_names), 3, false);
 	printf("%*s\"paths\": [\n", i, "");
 	for (j = 0; j < h->nr_paths; j++)
 		show_json_path(&h->paths[j], j == h->nr_paths - 1);
@@ -1187,9 +1251,58 @@ static int cmd_failback(int argc, char **argv)
 	return write_block_attr(head, "mpx_failback", argv[2]);
 }
 
+static int cmd_qnp(int argc, char **argv)
+{
+	char head[VAL_LEN];
+	long v;
+	int ret;
+
+	ret = need_args(argc, 2,
+			"queue-if-no-path <head> auto|fail|forever|<seconds 0-86400>");
+	if (ret)
+		return ret;
+	if (strcmp(argv[2], "auto") && strcmp(argv[2], "fail") &&
+	    strcmp(argv[2], "forever") && !parse_range(argv[2], 0, 86400, &v))
+		return err(MPX_EXIT_USAGE,
+			   "queue-if-no-path: '%s' is not auto, fail, forever or seconds from 0 to 86400",
+			   argv[2]);
+	ret = get_head(argv[1], head);
+	if (ret)
+		return ret;
+	return write_block_attr(head, "mpx_queue_if_no_path", argv[2]);
+}
+
+static int cmd_tune(int argc, char **argv)
+{
+	const struct head_knob *k;
+	char head[VAL_LEN];
+	long v;
+	int ret;
+
+	ret = need_args(argc, 3, "tune <head> <knob> <value>");
+	if (ret)
+		return ret;
+	for (k = head_knobs; k->name; k++)
+		if (!strcmp(k->name, argv[2]))
+			break;
+	if (!k->name)
+		return err(MPX_EXIT_USAGE,
+			   "tune: unknown knob '%s' (write-quiesce-ms, stall-mult, stall-min-ms, stall-max-ms, flap-limit, flap-window-secs, flap-hold-secs)",
+			   argv[2]);
+	if (!(k->word && !strcmp(argv[3], k->word)) &&
+	    !parse_range(argv[3], k->lo, k->hi, &v))
+		return err(MPX_EXIT_USAGE, "tune: %s takes %s%s%ld to %ld, not '%s'",
+			   k->name, k->word ? k->word : "",
+			   k->word ? " or " : "", k->lo, k->hi, argv[3]);
+	ret = get_head(argv[1], head);
+	if (ret)
+		return ret;
+	return write_block_attr(head, k->attr, argv[3]);
+}
+
 /*
- * The values of queue-if-no-path and multiplex are defined by the kernel
- * (not landed yet): accept one printable word and let the kernel judge it.
+ * The values of multiplex are defined by the kernel (not landed yet):
+ * accept one printable word and let the kernel judge it.
  */
 static int cmd_word(int argc, char **argv, const char *attr)
 {
@@ -1442,7 +1555,11 @@ static void print_usage(FILE *f)
 	      "  priority <path> <0-255>          path priority (higher is preferred)\n"
 	      "  weight <path> <1-1000>           path weight (weighted policy)\n"
 	      "  failback <head> immediate|manual|followover|<seconds>\n"
-	      "  queue-if-no-path <head> <value>  queueing while no path is usable\n"
+	      "  queue-if-no-path <head> auto|fail|forever|<seconds>\n"
+	      "                                   queueing while no path is usable\n"
+	      "  tune <head> <knob> <value>       write-quiesce-ms stall-mult stall-min-ms\n"
+	      "                                   stall-max-ms flap-limit flap-window-secs\n"
+	      "                                   flap-hold-secs\n"
 	      "  multiplex <head> <value>         multiplexed I/O\n"
 	      "  reset-stats <path|head>          zero the diag/ counters\n"
 	      "\n"
@@ -1496,7 +1613,9 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "failback"))
 		return cmd_failback(argc, argv);
 	if (!strcmp(cmd, "queue-if-no-path"))
-		return cmd_word(argc, argv, "mpx_queue_if_no_path");
+		return cmd_qnp(argc, argv);
+	if (!strcmp(cmd, "tune"))
+		return cmd_tune(argc, argv);
 	if (!strcmp(cmd, "multiplex"))
 		return cmd_word(argc, argv, "mpx_multiplex");
 	if (!strcmp(cmd, "reset-stats"))
