@@ -96,11 +96,16 @@ check "$tr: show $h1 --json has one subsystem with one head" \
 # ---- policy: written, read back, and the I/O follows ------------------------------
 # rate PATH: the io/s the CLI's stats reported for PATH in its last report.
 rate() { awk -v p="$1" '$1 == p { r = $3 } END { print r + 0 }' /tmp/stats.out; }
-# under_io HEAD: run "stats --watch 1 --count 2" on HEAD while fio reads.
+# under_io HEAD: run "stats --watch 1 --count 2" on HEAD while fio reads,
+# once fio is really issuing I/O (its start-up takes a while under TCG).
 under_io() {
+	local b
+	b=$(path_ios "$1")
 	fio --name=r --filename="/dev/$1" --ioengine=libaio --direct=1 --rw=randread \
-		--bs=4k --iodepth=8 --size=64m --time_based --runtime=4 >/dev/null 2>&1 &
+		--bs=4k --iodepth=8 --size=64m --time_based --runtime=10 >/dev/null 2>&1 &
+	wait_for 15 ios_above "$1" $((b + 50)) || diag "fio did not start on $1"
 	$M stats --watch 1 --count 2 "$1" >/tmp/stats.out 2>&1
+	kill -INT $! 2>/dev/null
 	wait $!
 }
 # busy PATH: more than 20 io/s in the last report.
@@ -210,11 +215,13 @@ if [ -e "/sys/block/$p2/mpx_state" ]; then
 
 	# mpx_stat in JSON is the kernel's, field by field.
 	$M show "$h1" --json >/tmp/show.json
-	check "$tr: json: $p1 mpx_stat matches sysfs" [ "$(jq -r ".subsystems[0].heads[0].paths[] |
-		select(.name == \"$p1\") | .mpx_stat | \"\(.ios) \(.bytes) \(.errors) \(.failovers) \(.inflight) \(.lat_ewma_ns)\"" \
+	# Every field the kernel prints, in its order; a key the kernel lacks
+	# would show as "null" and not match.
+	check "$tr: json: $p1 mpx_stat matches sysfs field by field" [ "$(jq -r ".subsystems[0].heads[0].paths[] |
+		select(.name == \"$p1\") | .mpx_stat | [.[] | tostring] | join(\" \")" \
 		/tmp/show.json)" = "$(cat "/sys/block/$p1/mpx_stat")" ]
-	check "$tr: json: $h1 mpx_stat matches sysfs" [ "$(jq -r '.subsystems[0].heads[0].mpx_stat |
-		"\(.failovers) \(.requeued) \(.failed_no_path)"' /tmp/show.json)" = "$(cat "/sys/block/$h1/mpx_stat")" ]
+	check "$tr: json: $h1 mpx_stat matches sysfs field by field" [ "$(jq -r '.subsystems[0].heads[0].mpx_stat |
+		[.[] | tostring] | join(" ")' /tmp/show.json)" = "$(cat "/sys/block/$h1/mpx_stat")" ]
 else
 	for kv in "$p1 mpx_priority priority $p1 7" "$p1 mpx_weight weight $p1 250" \
 		"$h1 mpx_failback failback $h1 30" "$h1 mpx_preferred prefer $h1 $p2" \
@@ -232,21 +239,50 @@ for kv in "mpx_queue_if_no_path queue-if-no-path" "mpx_multiplex multiplex"; do
 	check "$tr: $2 while $1 is absent: exit 5 naming it" [ "$r" -eq 5 -a -n "$(grep "$1" /tmp/cli.err)" ]
 done
 
-# Exit 4 needs a kernel that refuses a well-formed value: point the CLI at a
-# tree whose mpx_weight is a sysctl that only takes 0-2.
-mkdir -p /tmp/fake/block/nvme0c0n1
-ln -sf /proc/sys/vm/overcommit_memory /tmp/fake/block/nvme0c0n1/mpx_weight
-oc=$(cat /proc/sys/vm/overcommit_memory)
-r=$(NVME_MPX_SYSFS=/tmp/fake rc $M weight nvme0c0n1 250)
-check "$tr: a value the kernel refuses: exit 4 ($(head -n 1 /tmp/cli.err))" \
-	[ "$r" -eq 4 -a "$(cat /proc/sys/vm/overcommit_memory)" = "$oc" ]
+# queue-if-no-path and the failure-handling knobs: read back; the kernel's
+# own cross-check (stall floor above the ceiling) refused with exit 4.
+if [ -e "/sys/block/$h2/mpx_queue_if_no_path" ]; then
+	for v in fail forever 30 auto; do
+		set_ok "queue-if-no-path $v" "$h2" mpx_queue_if_no_path $v $M queue-if-no-path "$h2" $v
+	done
+	set_ok "queue-if-no-path 0 reads fail" "$h2" mpx_queue_if_no_path fail $M queue-if-no-path "$h2" 0
+	$M queue-if-no-path "$h2" auto
+fi
+if [ -e "/sys/block/$h2/mpx_stall_max_ms" ]; then
+	for kv in write-quiesce-ms:write_quiesce_ms:250 write-quiesce-ms:write_quiesce_ms:auto \
+		stall-mult:stall_mult:4 flap-limit:flap_limit:3 flap-window-secs:flap_window_secs:120 \
+		flap-hold-secs:flap_hold_secs:30 stall-min-ms:stall_min_ms:1000 stall-max-ms:stall_max_ms:8000; do
+		IFS=: read -r k a v <<EOT
+$kv
+EOT
+		set_ok "tune $k $v" "$h2" "mpx_$a" "$v" $M tune "$h2" "$k" "$v"
+	done
+	$M show "$h2" --json >/tmp/show.json
+	check "$tr: json: the tuned knobs read back" [ "$(jq -r '.subsystems[0].heads[0] |
+		"\(.write_quiesce_ms) \(.stall_mult) \(.stall_min_ms) \(.stall_max_ms) \(.flap_limit) \(.flap_window_secs) \(.flap_hold_secs)"' \
+		/tmp/show.json)" = "auto 4 1000 8000 3 120 30" ]
+	r=$(rc $M tune "$h2" stall-max-ms 500)
+	check "$tr: a stall ceiling below the floor: the kernel refuses, exit 4 ($(head -n 1 /tmp/cli.err))" \
+		[ "$r" -eq 4 -a "$(attr "$h2" mpx_stall_max_ms)" = 8000 ]
+	$M tune "$h2" stall-min-ms 400
+	$M tune "$h2" stall-max-ms 5000
+	$M tune "$h2" stall-mult 10
+	$M tune "$h2" flap-limit 10
+	$M tune "$h2" flap-window-secs 60
+	$M tune "$h2" flap-hold-secs 60
+else
+	r=$(rc $M tune "$h2" stall-mult 4)
+	check "$tr: tune while the knob is absent: exit 5" [ "$r" -eq 5 ]
+fi
 
 # ---- bad arguments: distinct exit codes, a message, nothing changed ---------------
 snapshot() {
 	cat "$sub/iopolicy"
 	for o in $h1 $h2 $(paths_of "$h1") $(paths_of "$h2"); do
 		for a in mpx_iopolicy mpx_failback mpx_preferred mpx_queue_if_no_path \
-			mpx_multiplex mpx_state mpx_priority mpx_weight; do
+			mpx_multiplex mpx_state mpx_priority mpx_weight mpx_write_quiesce_ms \
+			mpx_stall_mult mpx_stall_min_ms mpx_stall_max_ms mpx_flap_limit \
+			mpx_flap_window_secs mpx_flap_hold_secs; do
 			echo "$o/$a=$(attr "$o" $a)"
 		done
 	done
@@ -284,6 +320,13 @@ bad 2 $M fail "$h1"
 bad 3 $M fail nvme99c99n1
 bad 3 $M priority nvme99c99n1 1
 bad 2 $M queue-if-no-path "$h1" ""
+bad 2 $M queue-if-no-path "$h1" sometimes
+bad 2 $M queue-if-no-path "$h1" 86401
+bad 2 $M tune "$h1" stall-mult 0
+bad 2 $M tune "$h1" stall-min-ms 5
+bad 2 $M tune "$h1" write-quiesce-ms never
+bad 2 $M tune "$h1" bogus-knob 1
+bad 3 $M tune nvme99n1 stall-mult 4
 bad 2 $M multiplex "$h1" "a b"
 bad 2 $M stats
 bad 2 $M stats --watch 0 "$h1"
