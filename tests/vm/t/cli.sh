@@ -25,8 +25,8 @@ diag "subsystem $sn, heads $h1 $h2, paths of $h1: $p1 $p2"
 # rc CMD...: run CMD, keep stdout in /tmp/cli.out and stderr in
 # /tmp/cli.err, print the exit status.
 rc() { "$@" >/tmp/cli.out 2>/tmp/cli.err; echo $?; }
-# attr OBJ NAME: a block attribute, or "<absent>".
-attr() { cat "/sys/block/$1/$2" 2>/dev/null || echo "<absent>"; }
+# sysval OBJ NAME: a block attribute, or "<absent>".
+sysval() { cat "/sys/block/$1/$2" 2>/dev/null || echo "<absent>"; }
 
 # ---- show, text -------------------------------------------------------------
 check "$tr: show exits 0" [ "$(rc $M show)" -eq 0 ]
@@ -113,14 +113,14 @@ busy() { awk -v r="$(rate "$1")" 'BEGIN { exit !(r > 20) }'; }
 
 check "$tr: policy $sn round-robin" [ "$(rc $M policy "$sn" round-robin)" -eq 0 ]
 check "$tr: subsystem iopolicy reads round-robin" [ "$(cat "$sub/iopolicy")" = round-robin ]
-check "$tr: $h1 inherits it" [ "$(attr "$h1" mpx_iopolicy)" = "round-robin (inherited)" ]
+check "$tr: $h1 inherits it" [ "$(sysval "$h1" mpx_iopolicy)" = "round-robin (inherited)" ]
 under_io "$h1"
 sed 's/^/# /' /tmp/stats.out | tail -n 3
 check "$tr: round-robin: stats shows I/O on $p1 ($(rate "$p1") io/s)" busy "$p1"
 check "$tr: round-robin: stats shows I/O on $p2 ($(rate "$p2") io/s)" busy "$p2"
 check "$tr: policy $h1 numa (by /dev name)" [ "$(rc $M policy "/dev/$h1" numa)" -eq 0 ]
-check "$tr: $h1 mpx_iopolicy reads numa" [ "$(attr "$h1" mpx_iopolicy)" = numa ]
-check "$tr: $h2 still inherits round-robin" [ "$(attr "$h2" mpx_iopolicy)" = "round-robin (inherited)" ]
+check "$tr: $h1 mpx_iopolicy reads numa" [ "$(sysval "$h1" mpx_iopolicy)" = numa ]
+check "$tr: $h2 still inherits round-robin" [ "$(sysval "$h2" mpx_iopolicy)" = "round-robin (inherited)" ]
 b1=$(path_ios "$p1") b2=$(path_ios "$p2")
 under_io "$h1"
 sed 's/^/# /' /tmp/stats.out | tail -n 3
@@ -132,7 +132,7 @@ d1=$(($(path_ios "$p1") - b1)) d2=$(($(path_ios "$p2") - b2))
 check "$tr: numa: the block counters agree ($d1, $d2)" \
 	[ $((d1 > 100 && d2 < 20 || d2 > 100 && d1 < 20)) -eq 1 ]
 check "$tr: policy $h1 inherit" [ "$(rc $M policy "$h1" inherit)" -eq 0 ]
-check "$tr: $h1 inherits again" [ "$(attr "$h1" mpx_iopolicy)" = "round-robin (inherited)" ]
+check "$tr: $h1 inherits again" [ "$(sysval "$h1" mpx_iopolicy)" = "round-robin (inherited)" ]
 check "$tr: policy by NQN" [ "$(rc $M policy "$nqn" queue-depth)" -eq 0 ]
 check "$tr: subsystem iopolicy reads queue-depth" [ "$(cat "$sub/iopolicy")" = queue-depth ]
 check "$tr: stats without --watch prints both paths" \
@@ -141,10 +141,10 @@ check "$tr: stats without --watch prints both paths" \
 # Policies the CLI knows but the loaded module may not: either accepted and
 # read back, or refused by the kernel with exit 4 and nothing changed.
 for pol in active-standby service-time weighted; do
-	before=$(attr "$h2" mpx_iopolicy)
+	before=$(sysval "$h2" mpx_iopolicy)
 	r=$(rc $M policy "$h2" $pol)
 	case $r in
-	0) check "$tr: policy $pol accepted and read back" [ "$(attr "$h2" mpx_iopolicy)" = $pol ] ;;
+	0) check "$tr: policy $pol accepted and read back" [ "$(sysval "$h2" mpx_iopolicy)" = $pol ] ;;
 	4) check "$tr: policy $pol refused by this module: exit 4, message, unchanged" \
 		sh -c "grep -q 'refused' /tmp/cli.err && [ \"\$(cat /sys/block/$h2/mpx_iopolicy)\" = '$before' ]" ;;
 	*) not_ok "$tr: policy $pol: exit $r ($(cat /tmp/cli.err))" ;;
@@ -162,7 +162,7 @@ set_ok() {
 	local d=$1 o=$2 a=$3 w=$4 r
 	shift 4
 	r=$(rc "$@")
-	check "$tr: $d: exit $r, $o/$a reads '$(attr "$o" "$a")'" [ "$r" -eq 0 -a "$(attr "$o" "$a")" = "$w" ]
+	check "$tr: $d: exit $r, $o/$a reads '$(sysval "$o" "$a")'" [ "$r" -eq 0 -a "$(sysval "$o" "$a")" = "$w" ]
 }
 if [ -e "/sys/block/$p2/mpx_state" ]; then
 	$M policy "$h1" round-robin
@@ -263,7 +263,7 @@ EOT
 		/tmp/show.json)" = "auto 4 1000 8000 3 120 30" ]
 	r=$(rc $M tune "$h2" stall-max-ms 500)
 	check "$tr: a stall ceiling below the floor: the kernel refuses, exit 4 ($(head -n 1 /tmp/cli.err))" \
-		[ "$r" -eq 4 -a "$(attr "$h2" mpx_stall_max_ms)" = 8000 ]
+		[ "$r" -eq 4 -a "$(sysval "$h2" mpx_stall_max_ms)" = 8000 ]
 	$M tune "$h2" stall-min-ms 400
 	$M tune "$h2" stall-max-ms 5000
 	$M tune "$h2" stall-mult 10
@@ -283,7 +283,7 @@ snapshot() {
 			mpx_multiplex mpx_state mpx_priority mpx_weight mpx_write_quiesce_ms \
 			mpx_stall_mult mpx_stall_min_ms mpx_stall_max_ms mpx_flap_limit \
 			mpx_flap_window_secs mpx_flap_hold_secs; do
-			echo "$o/$a=$(attr "$o" $a)"
+			echo "$o/$a=$(sysval "$o" $a)"
 		done
 	done
 }
