@@ -180,12 +180,13 @@ static void mpx_stall_work(struct work_struct *work)
 
 	idx = srcu_read_lock(&head->srcu);
 	/*
-	 * Resetting a head's only usable path moves no I/O anywhere: leave
+	 * Resetting a head's only usable path moves no I/O anywhere (a path
+	 * held by failback does not count: it is not meant to carry I/O): leave
 	 * that case to keep-alive and the I/O timeout, as before.
 	 */
 	list_for_each_entry_srcu(ns, &head->list, siblings,
 				 srcu_read_lock_held(&head->srcu))
-		if (nvme_mpx_tier(ns) != NVME_MPX_TIER_NONE)
+		if (nvme_mpx_tier(ns) < NVME_MPX_TIER_HELD)
 			usable++;
 	list_for_each_entry_srcu(ns, &head->list, siblings,
 				 srcu_read_lock_held(&head->srcu)) {
