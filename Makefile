@@ -18,6 +18,8 @@
 #   make bench      ours vs Debian's stock modules, same boot (ROUNDS=3 SECS=8)
 #   make bench-paths  policies on asymmetric TCP paths (netem), ours vs stock
 #   make bench-failover  how long I/O stops on a path fault, ours vs stock
+#   make bench-mux  heartbeat latency under a blackhole (multiplexed, not,
+#                   stock) and the cost of hedged reads
 #   make deps       install the Debian packages the project needs
 #   make clean      remove out/ (the kernel cache stays: make distclean)
 
@@ -25,7 +27,7 @@ SHELL := /bin/bash
 export KVER T ROUNDS SECS
 
 .PHONY: all deps fetch modules tools install uninstall dkms-test check demo vmtest kunit style \
-	bench bench-paths bench-failover clean distclean
+	bench bench-paths bench-failover bench-mux clean distclean
 
 all: modules
 
@@ -86,3 +88,6 @@ bench-paths: modules
 
 bench-failover: modules
 	@bash tests/bench/scenario.sh failover 6 45
+
+bench-mux: modules
+	@bash tests/bench/scenario.sh mux 5 90

@@ -5,6 +5,7 @@
 # then its report. Usage: scenario.sh NAME RUNS_PER_ROUND SECONDS_PER_RUN
 #   paths     tests/vm/t/asym.sh, report_paths.py (ROUNDS=2 SECS=2)
 #   failover  tests/vm/t/stall.sh, report_stall.py (ROUNDS=2)
+#   mux       tests/vm/t/hbench.sh, report_mux.py (ROUNDS=2 SECS=8)
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 resolve_kver
@@ -12,6 +13,7 @@ name=$1 per_round=$2 per_run=$3
 case $name in
 paths) guest=asym ;;
 failover) guest=stall ;;
+mux) guest=hbench ;;
 *) die "unknown benchmark scenario $name" ;;
 esac
 rounds=${ROUNDS:-2} secs=${SECS:-2}

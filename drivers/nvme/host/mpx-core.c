@@ -335,6 +335,12 @@ static void mpx_submit_bio(struct bio *bio)
 		return;
 
 	idx = srcu_read_lock(&head->srcu);
+	/* Multiplexed ranges and hedged reads: one test for everyone else. */
+	if (unlikely(READ_ONCE(head->mpx.mux_on)) &&
+	    nvme_mpx_mux_submit(head, bio)) {
+		srcu_read_unlock(&head->srcu, idx);
+		return;
+	}
 	ns = nvme_find_path(head);
 	if (likely(ns)) {
 		if (unlikely(READ_ONCE(head->mpx.nopath_since)))
@@ -508,6 +514,7 @@ int nvme_mpath_alloc_disk(struct nvme_ctrl *ctrl, struct nvme_ns_head *head)
 	INIT_WORK(&head->partition_scan_work, mpx_partition_scan_work);
 	nvme_mpx_head_init(head);
 	nvme_mpx_fail_init(head);
+	nvme_mpx_mux_init(head);
 
 	/*
 	 * Private namespaces get a head disk as well when the subsystem can
@@ -608,6 +615,8 @@ void nvme_mpath_remove_disk(struct nvme_ns_head *head)
 		return;
 	/* Fail whatever is still parked before the disk goes away. */
 	nvme_mpx_fail_exit(head);
+	/* A hedged read that failed everywhere may still be requeued. */
+	nvme_mpx_mux_exit(head);
 	mpx_kick_requeue(head);
 	flush_work(&head->requeue_work);
 	flush_work(&head->partition_scan_work);

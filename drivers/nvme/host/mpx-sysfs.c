@@ -7,7 +7,7 @@
  *             mpx_failback, mpx_preferred, mpx_active, mpx_stat,
  *             mpx_queue_if_no_path, mpx_write_quiesce_ms,
  *             mpx_stall_{mult,min_ms,max_ms}, mpx_flap_{limit,window_secs,
- *             hold_secs}
+ *             hold_secs}, mpx_multiplex, mpx_hedge, mpx_mux_stat
  *             multipath/       links to the path disks
  *             diag/            mainline's counters of I/O without a path
  * Path disk:  ana_grpid, ana_state, queue_depth, numa_nodes
@@ -536,6 +536,84 @@ static bool mpx_stall_limits_ok(struct nvme_mpx_head *h,
 	return !max || min <= max;
 }
 
+static ssize_t mpx_multiplex_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	struct nvme_ns_head *head = mpx_dev_head(dev);
+	ssize_t ret;
+	int idx;
+
+	idx = srcu_read_lock(&head->srcu);
+	ret = nvme_mpx_ranges_print(srcu_dereference(head->mpx.mux_ranges,
+						     &head->srcu),
+				    buf, PAGE_SIZE);
+	srcu_read_unlock(&head->srcu, idx);
+	return ret;
+}
+
+static ssize_t mpx_multiplex_store(struct device *dev,
+				   struct device_attribute *attr,
+				   const char *buf, size_t count)
+{
+	struct nvme_ns_head *head = mpx_dev_head(dev);
+	u64 nr_lbas = nvme_sect_to_lba(head, get_capacity(head->disk));
+	struct nvme_mpx_ranges *rs;
+	int ret;
+
+	ret = nvme_mpx_ranges_parse(buf, nr_lbas, &rs);
+	if (ret == -EINVAL)
+		return mpx_invalid(dev, attr, buf);
+	if (ret)
+		return ret;
+	ret = nvme_mpx_mux_set_ranges(head, rs);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(mpx_multiplex);
+
+static ssize_t mpx_hedge_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	int us = READ_ONCE(mpx_dev_head(dev)->mpx.hedge_us);
+
+	if (us == NVME_MPX_HEDGE_OFF)
+		return sysfs_emit(buf, "off\n");
+	if (us == NVME_MPX_HEDGE_AUTO)
+		return sysfs_emit(buf, "auto\n");
+	return sysfs_emit(buf, "%d\n", us);
+}
+
+static ssize_t mpx_hedge_store(struct device *dev,
+			       struct device_attribute *attr,
+			       const char *buf, size_t count)
+{
+	int us, ret;
+
+	if (sysfs_streq(buf, "off"))
+		us = NVME_MPX_HEDGE_OFF;
+	else if (sysfs_streq(buf, "auto"))
+		us = NVME_MPX_HEDGE_AUTO;
+	else if (kstrtoint(buf, 10, &us) || us <= 0 ||
+		 us > NVME_MPX_HEDGE_MAX_US)
+		return mpx_invalid(dev, attr, buf);
+	ret = nvme_mpx_mux_set_hedge(mpx_dev_head(dev), us);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(mpx_hedge);
+
+/* multiplexed, multiplexed with a path failing, hedges sent, hedges won */
+static ssize_t mpx_mux_stat_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	struct nvme_mpx_head *h = &mpx_dev_head(dev)->mpx;
+
+	return sysfs_emit(buf, "%lu %lu %lu %lu\n",
+			  atomic_long_read(&h->muxed),
+			  atomic_long_read(&h->mux_degraded),
+			  atomic_long_read(&h->hedged),
+			  atomic_long_read(&h->hedge_won));
+}
+static DEVICE_ATTR_RO(mpx_mux_stat);
+
 static struct attribute *nvme_mpx_attrs[] = {
 	&dev_attr_queue_depth.attr,
 	&dev_attr_numa_nodes.attr,
@@ -555,6 +633,9 @@ static struct attribute *nvme_mpx_attrs[] = {
 	&mpx_attr_mpx_flap_limit.attr.attr,
 	&mpx_attr_mpx_flap_window_secs.attr.attr,
 	&mpx_attr_mpx_flap_hold_secs.attr.attr,
+	&dev_attr_mpx_multiplex.attr,
+	&dev_attr_mpx_hedge.attr,
+	&dev_attr_mpx_mux_stat.attr,
 	NULL,
 };
 

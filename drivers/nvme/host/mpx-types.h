@@ -89,6 +89,17 @@ struct nvme_mpx_path {
 #define NVME_MPX_WQ_AUTO	(-1)
 #define NVME_MPX_WQ_MAX_MS	600000
 
+/* nvme_mpx_head.mux_on: what makes a bio look at the multiplexer */
+#define NVME_MPX_MUX_RANGES	BIT(0)	/* mux_ranges is set */
+#define NVME_MPX_MUX_HEDGE	BIT(1)	/* hedge_us is not off */
+
+/* nvme_mpx_head.hedge_us, besides a number of microseconds */
+#define NVME_MPX_HEDGE_OFF	0
+#define NVME_MPX_HEDGE_AUTO	(-1)
+#define NVME_MPX_HEDGE_MAX_US	10000000
+
+struct nvme_mpx_ranges;
+
 /* nvme_mpx_head.flags */
 enum {
 	NVME_MPX_H_WATCHING,	/* the stall watchdog is armed */
@@ -120,6 +131,17 @@ enum {
  * @quiesce_until: jiffies at which @quiesce_list may go
  * @quiesce_work: releases @quiesce_list
  * @quiesced: writes that waited on @quiesce_list
+ * @mux_on: NVME_MPX_MUX_* bits; the only thing the I/O path tests
+ * @mux_ranges: LBA ranges whose I/O goes down every path (mpx-mux.c)
+ * @hedge_us: NVME_MPX_HEDGE_* or the hedging delay in microseconds
+ * @mux_bs: clones of multiplexed and hedged bios, set up on first use
+ * @mux_bs_ready: @mux_bs is initialised
+ * @hedge_pending: hedging timers and work items that may still touch the
+ *	head; the head waits for them before it goes away
+ * @muxed: bios sent down every usable path
+ * @mux_degraded: multiplexed bios on which at least one path failed
+ * @hedged: hedging reads sent to a second path
+ * @hedge_won: hedging reads that completed first
  */
 struct nvme_mpx_head {
 	unsigned int		failback;
@@ -144,6 +166,17 @@ struct nvme_mpx_head {
 	unsigned long		quiesce_until;
 	struct delayed_work	quiesce_work;
 	atomic_long_t		quiesced;
+
+	unsigned long		mux_on;
+	struct nvme_mpx_ranges __rcu *mux_ranges;
+	int			hedge_us;
+	struct bio_set		mux_bs;
+	bool			mux_bs_ready;
+	atomic_t		hedge_pending;
+	atomic_long_t		muxed;
+	atomic_long_t		mux_degraded;
+	atomic_long_t		hedged;
+	atomic_long_t		hedge_won;
 };
 
 #endif /* _NVME_MPX_TYPES_H */

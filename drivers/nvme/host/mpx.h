@@ -325,6 +325,66 @@ void nvme_mpx_nopath_over(struct nvme_ns_head *head);
 void nvme_mpx_fail_init(struct nvme_ns_head *head);
 void nvme_mpx_fail_exit(struct nvme_ns_head *head);
 
+/* Multiplexed I/O and hedged reads (mpx-mux.c). */
+
+/*
+ * Completion aggregation of one bio sent down several paths: a pure state
+ * machine, so that its races can be tested without a controller.  One
+ * count per outstanding attempt (clone) or hold (the submitter, a hedging
+ * timer); the first success completes the bio, and if none succeeds the
+ * last put completes it with the last failure's status.
+ */
+struct nvme_mpx_agg {
+	atomic_t	v;
+	blk_status_t	status;
+};
+
+enum nvme_mpx_agg_res {
+	NVME_MPX_AGG_OK,	/* an attempt succeeded */
+	NVME_MPX_AGG_ERR,	/* an attempt failed with @status */
+	NVME_MPX_AGG_HOLD,	/* a hold ends, no result */
+};
+
+/* What the caller of nvme_mpx_agg_put() must do, in this order. */
+#define NVME_MPX_AGG_WIN	BIT(0)	/* complete the bio with success */
+#define NVME_MPX_AGG_FAIL	BIT(1)	/* complete it with agg->status */
+#define NVME_MPX_AGG_LAST	BIT(2)	/* nothing is outstanding: free */
+
+void nvme_mpx_agg_init(struct nvme_mpx_agg *agg);
+bool nvme_mpx_agg_get(struct nvme_mpx_agg *agg);
+unsigned int nvme_mpx_agg_put(struct nvme_mpx_agg *agg,
+			      enum nvme_mpx_agg_res res, blk_status_t status);
+bool nvme_mpx_agg_failed(struct nvme_mpx_agg *agg);
+
+#define NVME_MPX_MUX_MAX_RANGES	64
+
+struct nvme_mpx_range {
+	u64	start;
+	u64	end;		/* inclusive */
+};
+
+/* Published whole in nvme_mpx_head.mux_ranges; never changed in place. */
+struct nvme_mpx_ranges {
+	struct rcu_head		rcu;
+	bool			all;
+	unsigned int		nr;
+	struct nvme_mpx_range	r[] __counted_by(nr);
+};
+
+int nvme_mpx_ranges_parse(const char *buf, u64 nr_lbas,
+			  struct nvme_mpx_ranges **out);
+bool nvme_mpx_ranges_hit(const struct nvme_mpx_ranges *rs, u64 first,
+			 u64 last);
+int nvme_mpx_ranges_print(const struct nvme_mpx_ranges *rs, char *buf,
+			  size_t size);
+bool nvme_mpx_mux_submit(struct nvme_ns_head *head, struct bio *bio);
+int nvme_mpx_mux_set_ranges(struct nvme_ns_head *head,
+			    struct nvme_mpx_ranges *rs);
+int nvme_mpx_mux_set_hedge(struct nvme_ns_head *head, int hedge_us);
+u64 nvme_mpx_hedge_delay_ns(int hedge_us, u64 lat_ewma_ns);
+void nvme_mpx_mux_init(struct nvme_ns_head *head);
+void nvme_mpx_mux_exit(struct nvme_ns_head *head);
+
 /* ANA (mpx-ana.c). */
 const char *nvme_mpx_ana_state_name(enum nvme_ana_state state);
 

@@ -1,0 +1,805 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * NVMe native multipath: multiplexed I/O and hedged reads.
+ *
+ * Multiplexing.  Some regions are time-critical: a cluster's disk heartbeat
+ * or poison-pill slots must be readable and writable within a bound even
+ * while one path is silently broken, long before stall detection or a
+ * keep-alive timeout notices.  The admin lists such LBA ranges per head
+ * (or "all"); a read or write overlapping one is sent down every usable
+ * path at once.  It completes with the first success and fails only when
+ * every path failed, with the last failure's status.
+ *
+ * Hedging.  A read that has not completed after a delay (a multiple of its
+ * path's average latency, or a fixed time) is issued on a second path as
+ * well; the first completion wins.
+ *
+ * Both send clones, never the bio itself.  A clone goes to the path's disk
+ * without REQ_NVME_MPATH and with the fail-fast flags, so that a path error
+ * completes it with an error here instead of moving it to the requeue
+ * list.  The bio completes while other clones may still be in flight, so
+ * no clone ever points at the bio's pages: writes go out from one private
+ * copy shared by all clones, reads land in a private buffer per clone and
+ * the winner's data is copied into the bio before it completes.  A context
+ * counted by the clones is freed when the last one ends.
+ *
+ * Memory: every allocation here may fail without blocking on a pool that
+ * this very bio holds part of; then the bio takes the normal path, which
+ * needs no allocation.  That fallback is the forward-progress guarantee.
+ *
+ * Lifetime: a clone's path (nvme_ns) and so its head live until the clone
+ * has completed, so completions reach the head through the clone's path.
+ * Hedging timers and work items are counted in head->mpx.hedge_pending,
+ * which the head waits for before it goes away.
+ */
+#include <linux/bio-integrity.h>
+#include <linux/blk-cgroup.h>
+#include <linux/hrtimer.h>
+#include <linux/sort.h>
+#include <linux/wait_bit.h>
+#include <kunit/visibility.h>
+#include "mpx.h"
+
+/* ---- completion aggregation ------------------------------------------- */
+
+#define MPX_AGG_COUNT	0xffff
+#define MPX_AGG_DONE	BIT(16)		/* the bio was completed */
+#define MPX_AGG_FAILED	BIT(17)		/* at least one attempt failed */
+
+/* The caller holds the first count until it has sent every attempt. */
+void nvme_mpx_agg_init(struct nvme_mpx_agg *agg)
+{
+	atomic_set(&agg->v, 1);
+	agg->status = BLK_STS_IOERR;
+}
+EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_agg_init);
+
+/*
+ * Count one more attempt or hold; false once the bio is complete (a hedge
+ * is pointless then) or nothing holds the context any more.
+ */
+bool nvme_mpx_agg_get(struct nvme_mpx_agg *agg)
+{
+	int old = atomic_read(&agg->v);
+
+	do {
+		if ((old & MPX_AGG_DONE) || !(old & MPX_AGG_COUNT))
+			return false;
+	} while (!atomic_try_cmpxchg(&agg->v, &old, old + 1));
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_agg_get);
+
+/*
+ * End one attempt (with its result) or hold.  Exactly one put in the life
+ * of the context returns WIN or FAIL, and exactly one returns LAST.  A
+ * failure's status is stored before the atomic update, so whoever decides
+ * FAIL after it sees it.
+ */
+unsigned int nvme_mpx_agg_put(struct nvme_mpx_agg *agg,
+			      enum nvme_mpx_agg_res res, blk_status_t status)
+{
+	int old = atomic_read(&agg->v), new;
+	unsigned int act;
+
+	if (res == NVME_MPX_AGG_ERR)
+		WRITE_ONCE(agg->status, status);
+	do {
+		new = old - 1;
+		act = 0;
+		if (res == NVME_MPX_AGG_OK && !(old & MPX_AGG_DONE)) {
+			new |= MPX_AGG_DONE;
+			act = NVME_MPX_AGG_WIN;
+		} else if (res == NVME_MPX_AGG_ERR) {
+			new |= MPX_AGG_FAILED;
+		}
+		if (!(new & MPX_AGG_COUNT)) {
+			act |= NVME_MPX_AGG_LAST;
+			if (!(new & MPX_AGG_DONE)) {
+				new |= MPX_AGG_DONE;
+				act |= NVME_MPX_AGG_FAIL;
+			}
+		}
+	} while (!atomic_try_cmpxchg(&agg->v, &old, new));
+	return act;
+}
+EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_agg_put);
+
+bool nvme_mpx_agg_failed(struct nvme_mpx_agg *agg)
+{
+	return atomic_read(&agg->v) & MPX_AGG_FAILED;
+}
+EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_agg_failed);
+
+/* ---- ranges --------------------------------------------------------------- */
+
+static int mpx_range_cmp(const void *a, const void *b)
+{
+	const struct nvme_mpx_range *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return 0;
+}
+
+/*
+ * "none" (*out = NULL), "all", or comma-separated inclusive START-END in
+ * logical blocks, below @nr_lbas, at most NVME_MPX_MUX_MAX_RANGES of them,
+ * in any order but not overlapping.  Stored sorted.
+ */
+int nvme_mpx_ranges_parse(const char *buf, u64 nr_lbas,
+			  struct nvme_mpx_ranges **out)
+{
+	struct nvme_mpx_ranges *rs;
+	char *copy, *cur, *tok, *dash;
+	unsigned int i, nr = 0;
+	int ret = -EINVAL;
+
+	*out = NULL;
+	if (sysfs_streq(buf, "none"))
+		return 0;
+	rs = kzalloc(struct_size(rs, r, NVME_MPX_MUX_MAX_RANGES), GFP_KERNEL);
+	if (!rs)
+		return -ENOMEM;
+	if (sysfs_streq(buf, "all")) {
+		rs->all = true;
+		*out = rs;
+		return 0;
+	}
+	copy = kstrndup(buf, PAGE_SIZE, GFP_KERNEL);
+	if (!copy) {
+		kfree(rs);
+		return -ENOMEM;
+	}
+	cur = strim(copy);
+	rs->nr = NVME_MPX_MUX_MAX_RANGES;
+	while ((tok = strsep(&cur, ",")) != NULL) {
+		if (nr == NVME_MPX_MUX_MAX_RANGES)
+			goto out;
+		dash = strchr(tok, '-');
+		if (!dash)
+			goto out;
+		*dash = '\0';
+		if (kstrtou64(tok, 10, &rs->r[nr].start) ||
+		    kstrtou64(dash + 1, 10, &rs->r[nr].end) ||
+		    rs->r[nr].start > rs->r[nr].end || rs->r[nr].end >= nr_lbas)
+			goto out;
+		nr++;
+	}
+	if (!nr)
+		goto out;
+	rs->nr = nr;
+	sort(rs->r, nr, sizeof(rs->r[0]), mpx_range_cmp, NULL);
+	for (i = 1; i < nr; i++)
+		if (rs->r[i].start <= rs->r[i - 1].end)
+			goto out;
+	*out = rs;
+	ret = 0;
+out:
+	kfree(copy);
+	if (ret)
+		kfree(rs);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_ranges_parse);
+
+/* Does [@first, @last] overlap any range?  Binary search, no lock. */
+bool nvme_mpx_ranges_hit(const struct nvme_mpx_ranges *rs, u64 first,
+			 u64 last)
+{
+	unsigned int lo = 0, hi = rs->nr, mid;
+
+	if (rs->all)
+		return true;
+	/* The first range that ends at or after @first... */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (rs->r[mid].end < first)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* ...overlaps if it starts at or before @last. */
+	return lo < rs->nr && rs->r[lo].start <= last;
+}
+EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_ranges_hit);
+
+int nvme_mpx_ranges_print(const struct nvme_mpx_ranges *rs, char *buf,
+			  size_t size)
+{
+	unsigned int i;
+	int len = 0;
+
+	if (!rs)
+		return scnprintf(buf, size, "none\n");
+	if (rs->all)
+		return scnprintf(buf, size, "all\n");
+	for (i = 0; i < rs->nr; i++)
+		len += scnprintf(buf + len, size - len, "%s%llu-%llu",
+				 i ? "," : "", rs->r[i].start, rs->r[i].end);
+	len += scnprintf(buf + len, size - len, "\n");
+	return len;
+}
+EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_ranges_print);
+
+/* ---- hedging delay --------------------------------------------------------- */
+
+/*
+ * auto: four times the path's average latency, which a healthy path's
+ * reads rarely exceed, but never under a millisecond (a hedge costs a
+ * second command) and 10 ms while the path has no latency yet.
+ */
+#define MPX_HEDGE_AUTO_MULT	4
+#define MPX_HEDGE_AUTO_MIN_NS	(1 * NSEC_PER_MSEC)
+#define MPX_HEDGE_AUTO_MAX_NS	(1 * NSEC_PER_SEC)
+#define MPX_HEDGE_AUTO_COLD_NS	(10 * NSEC_PER_MSEC)
+
+u64 nvme_mpx_hedge_delay_ns(int hedge_us, u64 lat_ewma_ns)
+{
+	if (hedge_us > 0)
+		return (u64)hedge_us * NSEC_PER_USEC;
+	if (!lat_ewma_ns)
+		return MPX_HEDGE_AUTO_COLD_NS;
+	return clamp_t(u64, lat_ewma_ns * MPX_HEDGE_AUTO_MULT,
+		       MPX_HEDGE_AUTO_MIN_NS, MPX_HEDGE_AUTO_MAX_NS);
+}
+EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_hedge_delay_ns);
+
+/* ---- the I/O ------------------------------------------------------------- */
+
+#define MPX_MUX_MAX_PATHS	16
+#define MPX_MUX_POOL		16
+
+/**
+ * struct mpx_mux_ctx - one bio sent down several paths
+ * @agg: completion state
+ * @parent: the bio submitted to the head
+ * @head: only for the hedging work, which runs under head->mpx.hedge_pending
+ * @primary: the path of the first hedged attempt (compared, never used)
+ * @acct_start: head disk I/O statistics, 0 if not accounted
+ * @write: clones share @pages; reads own theirs
+ * @hedge: a hedged read, not a multiplexed one
+ * @timer: fires the hedge
+ * @work: sends the hedge (the timer runs in hard interrupt context)
+ * @nr_pages: pages per copy of the data
+ * @pages: the private copy of a write's data
+ */
+struct mpx_mux_ctx {
+	struct nvme_mpx_agg	agg;
+	struct bio		*parent;
+	struct nvme_ns_head	*head;
+	struct nvme_ns		*primary;
+	unsigned long		acct_start;
+	bool			write;
+	bool			hedge;
+	struct hrtimer		timer;
+	struct work_struct	work;
+	unsigned int		nr_pages;
+	struct page		*pages[] __counted_by(nr_pages);
+};
+
+/* One clone, in front of its bio (the bio_set's front_pad). */
+struct mpx_mux_clone {
+	struct mpx_mux_ctx	*ctx;
+	struct nvme_ns		*ns;
+	u64			start_ns;
+	struct bvec_iter	iter;	/* the data, after the driver used it up */
+	bool			hedge;
+	bool			primary;
+	struct bio		bio;
+};
+
+static void mpx_free_pages(struct page **pages, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (pages[i])
+			__free_page(pages[i]);
+}
+
+static struct mpx_mux_ctx *mpx_ctx_alloc(struct bio *parent, gfp_t gfp)
+{
+	unsigned int nr = DIV_ROUND_UP(parent->bi_iter.bi_size, PAGE_SIZE);
+	bool write = bio_op(parent) == REQ_OP_WRITE;
+	struct mpx_mux_ctx *ctx;
+	unsigned int i;
+
+	if (nr > BIO_MAX_VECS)
+		return NULL;
+	ctx = kzalloc(struct_size(ctx, pages, write ? nr : 0), gfp);
+	if (!ctx)
+		return NULL;
+	ctx->nr_pages = write ? nr : 0;
+	for (i = 0; i < ctx->nr_pages; i++) {
+		ctx->pages[i] = alloc_page(gfp);
+		if (!ctx->pages[i]) {
+			mpx_free_pages(ctx->pages, ctx->nr_pages);
+			kfree(ctx);
+			return NULL;
+		}
+	}
+	ctx->nr_pages = nr;
+	ctx->parent = parent;
+	ctx->write = write;
+	nvme_mpx_agg_init(&ctx->agg);
+	return ctx;
+}
+
+static void mpx_ctx_free(struct mpx_mux_ctx *ctx, struct nvme_ns_head *head)
+{
+	if (!ctx->hedge && nvme_mpx_agg_failed(&ctx->agg))
+		atomic_long_inc(&head->mpx.mux_degraded);
+	if (ctx->write)
+		mpx_free_pages(ctx->pages, ctx->nr_pages);
+	kfree(ctx);
+}
+
+/* A read's own buffer, once its data is no longer needed. */
+static void mpx_clone_free_pages(struct bio *bio)
+{
+	struct bio_vec *bv;
+	struct bvec_iter_all iter;
+
+	bio_for_each_segment_all(bv, bio, iter)
+		__free_page(bv->bv_page);
+}
+
+/*
+ * Send @parent the normal way again, REQ_NVME_MPATH set so that it is
+ * neither hedged a second time nor multiplexed, and fails over as usual.
+ */
+static void mpx_retry_parent(struct nvme_ns_head *head, struct bio *parent)
+{
+	unsigned long flags;
+
+	parent->bi_opf |= REQ_NVME_MPATH;
+	spin_lock_irqsave(&head->requeue_lock, flags);
+	bio_list_add(&head->requeue_list, parent);
+	spin_unlock_irqrestore(&head->requeue_lock, flags);
+	kblockd_schedule_work(&head->requeue_work);
+}
+
+static void mpx_parent_end(struct mpx_mux_ctx *ctx, struct nvme_ns_head *head,
+			   blk_status_t status)
+{
+	struct bio *parent = ctx->parent;
+
+	if (ctx->acct_start)
+		bio_end_io_acct(parent, ctx->acct_start);
+	/*
+	 * Failed on paths, not for good: a hedged read, or a bio that only
+	 * found every path busy (REQ_NOWAIT clones) but may wait itself.
+	 */
+	if ((status && ctx->hedge && blk_path_error(status)) ||
+	    (status == BLK_STS_AGAIN && !(parent->bi_opf & REQ_NOWAIT))) {
+		mpx_retry_parent(head, parent);
+		return;
+	}
+	parent->bi_status = status;
+	bio_endio(parent);
+}
+
+/* Carry out what nvme_mpx_agg_put() decided; @c is the putting clone. */
+static void mpx_ctx_act(struct mpx_mux_ctx *ctx, struct nvme_ns_head *head,
+			unsigned int act, struct mpx_mux_clone *c)
+{
+	struct bvec_iter piter;
+
+	if (act & NVME_MPX_AGG_WIN) {
+		if (!ctx->write) {
+			piter = ctx->parent->bi_iter;
+			bio_copy_data_iter(ctx->parent, &piter, &c->bio,
+					   &c->iter);
+		}
+		if (c->hedge)
+			atomic_long_inc(&head->mpx.hedge_won);
+		mpx_parent_end(ctx, head, BLK_STS_OK);
+	} else if (act & NVME_MPX_AGG_FAIL) {
+		mpx_parent_end(ctx, head, READ_ONCE(ctx->agg.status));
+	}
+	if (act & NVME_MPX_AGG_LAST)
+		mpx_ctx_free(ctx, head);
+}
+
+/* The hedging timer's hold on @ctx ends. */
+static void mpx_hedge_unhold(struct mpx_mux_ctx *ctx,
+			     struct nvme_ns_head *head)
+{
+	mpx_ctx_act(ctx, head,
+		    nvme_mpx_agg_put(&ctx->agg, NVME_MPX_AGG_HOLD, 0), NULL);
+	if (atomic_dec_and_test(&head->mpx.hedge_pending))
+		wake_up_var(&head->mpx.hedge_pending);
+}
+
+/* The path statistics that nvme_mpx_account_end() keeps for requests. */
+static void mpx_clone_account(struct mpx_mux_clone *c, blk_status_t status)
+{
+	struct nvme_mpx_path *p = &c->ns->mpx;
+
+	atomic_long_inc(&p->ios);
+	if (status) {
+		atomic_long_inc(&p->errors);
+		return;
+	}
+	atomic_long_add(c->iter.bi_size, &p->bytes);
+	WRITE_ONCE(p->lat_ewma, nvme_mpx_ewma(READ_ONCE(p->lat_ewma),
+					      ktime_get_ns() - c->start_ns, 3));
+	WRITE_ONCE(p->last_done, jiffies);
+}
+
+static void mpx_clone_end(struct bio *bio)
+{
+	struct mpx_mux_clone *c = container_of(bio, struct mpx_mux_clone, bio);
+	struct mpx_mux_ctx *ctx = c->ctx;
+	struct nvme_ns_head *head = c->ns->head;
+	blk_status_t status = bio->bi_status;
+	bool write = ctx->write;
+	unsigned int act;
+
+	mpx_clone_account(c, status);
+	/*
+	 * The primary is done, one way or the other: no hedge needed any
+	 * more.  Waits for a running timer callback, which only queues work
+	 * and cannot be interrupted by us (hard irq, interrupts off).
+	 */
+	if (c->primary && hrtimer_cancel(&ctx->timer))
+		mpx_hedge_unhold(ctx, head);
+	act = nvme_mpx_agg_put(&ctx->agg, status ? NVME_MPX_AGG_ERR :
+				NVME_MPX_AGG_OK, status);
+	/* @ctx may be gone after this; the clone's own pages are not. */
+	mpx_ctx_act(ctx, head, act, c);
+	if (!write)
+		mpx_clone_free_pages(bio);
+	bio_put(bio);
+}
+
+/*
+ * A clone of @ctx->parent for path @ns: the same sectors and flags, but
+ * its own data pages and fail-fast, so a path error ends here.
+ */
+static struct mpx_mux_clone *mpx_clone_alloc(struct mpx_mux_ctx *ctx,
+					     struct nvme_ns_head *head,
+					     struct nvme_ns *ns, gfp_t gfp)
+{
+	struct bio *parent = ctx->parent;
+	unsigned int i, len, left = parent->bi_iter.bi_size;
+	/*
+	 * REQ_NOWAIT: a path that swallows everything (a blackholed link)
+	 * soon has all its tags held by clones; waiting for one would stall
+	 * the submitter and with it every other path.
+	 */
+	blk_opf_t opf = (parent->bi_opf & ~(REQ_NVME_MPATH | REQ_POLLED)) |
+			REQ_FAILFAST_DEV | REQ_FAILFAST_TRANSPORT |
+			REQ_FAILFAST_DRIVER | REQ_NOWAIT;
+	struct mpx_mux_clone *c;
+	struct page *page;
+	struct bio *bio;
+
+	/*
+	 * Never wait for the pool: clones stuck on a dead path may hold all
+	 * of it.  Failing here sends the bio the normal way.
+	 */
+	bio = bio_alloc_bioset(ns->disk->part0, ctx->nr_pages, opf,
+			       gfp & ~__GFP_DIRECT_RECLAIM, &head->mpx.mux_bs);
+	if (!bio)
+		return NULL;
+	c = container_of(bio, struct mpx_mux_clone, bio);
+	c->ctx = ctx;
+	c->ns = ns;
+	c->hedge = false;
+	c->primary = false;
+	for (i = 0; i < ctx->nr_pages; i++, left -= len) {
+		len = min_t(unsigned int, left, PAGE_SIZE);
+		page = ctx->write ? ctx->pages[i] : alloc_page(gfp);
+		if (!page) {
+			if (!ctx->write)
+				mpx_clone_free_pages(bio);
+			bio_put(bio);
+			return NULL;
+		}
+		__bio_add_page(bio, page, len, 0);
+	}
+	bio->bi_iter.bi_sector = parent->bi_iter.bi_sector;
+	bio->bi_ioprio = parent->bi_ioprio;
+	bio->bi_write_hint = parent->bi_write_hint;
+	bio_clone_blkg_association(bio, parent);
+	/* The head already checked the bio against the disk's end. */
+	bio_set_flag(bio, BIO_REMAPPED);
+	bio->bi_end_io = mpx_clone_end;
+	c->iter = bio->bi_iter;
+	return c;
+}
+
+static void mpx_clone_submit(struct mpx_mux_clone *c)
+{
+	c->start_ns = ktime_get_ns();
+	submit_bio_noacct(&c->bio);
+}
+
+static void mpx_acct_start(struct nvme_ns_head *head, struct mpx_mux_ctx *ctx)
+{
+	if (blk_queue_io_stat(head->disk->queue))
+		ctx->acct_start = bio_start_io_acct(ctx->parent);
+}
+
+/*
+ * Allocations that never wait for something this bio might hold: on
+ * failure the bio takes the normal path.
+ */
+static gfp_t mpx_gfp(struct bio *bio)
+{
+	if (bio->bi_opf & REQ_NOWAIT)
+		return GFP_NOWAIT | __GFP_NOWARN;
+	return GFP_NOIO | __GFP_NORETRY | __GFP_NOWARN;
+}
+
+/* Send @bio down every usable path.  Caller holds head->srcu. */
+static bool mpx_mux_fanout(struct nvme_ns_head *head, struct bio *bio)
+{
+	struct mpx_mux_clone *clones[MPX_MUX_MAX_PATHS];
+	gfp_t gfp = mpx_gfp(bio);
+	struct mpx_mux_ctx *ctx;
+	struct bvec_iter src;
+	struct nvme_ns *ns;
+	unsigned int i, n = 0;
+
+	ctx = mpx_ctx_alloc(bio, gfp);
+	if (!ctx)
+		return false;
+	list_for_each_entry_srcu(ns, &head->list, siblings,
+				 srcu_read_lock_held(&head->srcu)) {
+		if (n == MPX_MUX_MAX_PATHS)
+			break;
+		if (nvme_mpx_tier(ns) == NVME_MPX_TIER_NONE)
+			continue;
+		clones[n] = mpx_clone_alloc(ctx, head, ns, gfp);
+		if (!clones[n])
+			goto fallback;
+		n++;
+	}
+	if (!n)
+		goto fallback;
+	if (ctx->write) {
+		/* The clones share their pages: one copy fills them all. */
+		struct bvec_iter dst = clones[0]->iter;
+
+		src = bio->bi_iter;
+		bio_copy_data_iter(&clones[0]->bio, &dst, bio, &src);
+	}
+	atomic_long_inc(&head->mpx.muxed);
+	mpx_acct_start(head, ctx);
+	for (i = 0; i < n; i++) {
+		nvme_mpx_agg_get(&ctx->agg);
+		mpx_clone_submit(clones[i]);
+	}
+	/* The clones are only queued on current->bio_list yet. */
+	mpx_ctx_act(ctx, head,
+		    nvme_mpx_agg_put(&ctx->agg, NVME_MPX_AGG_HOLD, 0), NULL);
+	return true;
+
+fallback:
+	for (i = 0; i < n; i++) {
+		if (!ctx->write)
+			mpx_clone_free_pages(&clones[i]->bio);
+		bio_put(&clones[i]->bio);
+	}
+	mpx_ctx_free(ctx, head);
+	return false;
+}
+
+/* A usable path other than @not, the best tier first. */
+static struct nvme_ns *mpx_other_path(struct nvme_ns_head *head,
+				      struct nvme_ns *not)
+{
+	enum nvme_mpx_tier tier, best_tier = NVME_MPX_TIER_NONE;
+	struct nvme_ns *ns, *best = NULL;
+
+	list_for_each_entry_srcu(ns, &head->list, siblings,
+				 srcu_read_lock_held(&head->srcu)) {
+		if (ns == not)
+			continue;
+		tier = nvme_mpx_tier(ns);
+		if (tier < best_tier) {
+			best_tier = tier;
+			best = ns;
+		}
+	}
+	return best;
+}
+
+static enum hrtimer_restart mpx_hedge_timer(struct hrtimer *timer)
+{
+	struct mpx_mux_ctx *ctx = container_of(timer, struct mpx_mux_ctx,
+					       timer);
+
+	/* Submitting may sleep: not from here. */
+	kblockd_schedule_work(&ctx->work);
+	return HRTIMER_NORESTART;
+}
+
+/* The primary is late: send the read down a second path too. */
+static void mpx_hedge_work(struct work_struct *work)
+{
+	struct mpx_mux_ctx *ctx = container_of(work, struct mpx_mux_ctx, work);
+	struct nvme_ns_head *head = ctx->head;
+	struct mpx_mux_clone *c = NULL;
+	struct nvme_ns *ns;
+	int idx;
+
+	/* Our hold keeps @ctx; a get fails if the read is complete. */
+	if (nvme_mpx_agg_get(&ctx->agg)) {
+		idx = srcu_read_lock(&head->srcu);
+		ns = mpx_other_path(head, ctx->primary);
+		if (ns)
+			c = mpx_clone_alloc(ctx, head, ns, GFP_NOIO);
+		if (c) {
+			c->hedge = true;
+			atomic_long_inc(&head->mpx.hedged);
+			mpx_clone_submit(c);
+		}
+		srcu_read_unlock(&head->srcu, idx);
+		if (!c)
+			mpx_ctx_act(ctx, head,
+				    nvme_mpx_agg_put(&ctx->agg,
+						     NVME_MPX_AGG_HOLD, 0),
+				    NULL);
+	}
+	mpx_hedge_unhold(ctx, head);
+}
+
+/* Read @bio from the policy's path, hedged.  Caller holds head->srcu. */
+static bool mpx_hedge_start(struct nvme_ns_head *head, struct bio *bio)
+{
+	struct nvme_ns *ns = nvme_find_path(head);
+	struct mpx_mux_clone *c;
+	struct mpx_mux_ctx *ctx;
+	u64 delay;
+
+	/* No second path, no hedge: the normal path handles the rest. */
+	if (!ns || !mpx_other_path(head, ns))
+		return false;
+	ctx = mpx_ctx_alloc(bio, mpx_gfp(bio));
+	if (!ctx)
+		return false;
+	c = mpx_clone_alloc(ctx, head, ns, mpx_gfp(bio));
+	if (!c) {
+		mpx_ctx_free(ctx, head);
+		return false;
+	}
+	c->primary = true;
+	ctx->hedge = true;
+	ctx->head = head;
+	ctx->primary = ns;
+	hrtimer_init(&ctx->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	ctx->timer.function = mpx_hedge_timer;
+	INIT_WORK(&ctx->work, mpx_hedge_work);
+	delay = nvme_mpx_hedge_delay_ns(READ_ONCE(head->mpx.hedge_us),
+					READ_ONCE(ns->mpx.lat_ewma));
+	mpx_acct_start(head, ctx);
+	nvme_mpx_agg_get(&ctx->agg);	/* the primary */
+	nvme_mpx_agg_get(&ctx->agg);	/* the timer */
+	atomic_inc(&head->mpx.hedge_pending);
+	hrtimer_start(&ctx->timer, ns_to_ktime(delay), HRTIMER_MODE_REL);
+	mpx_clone_submit(c);
+	mpx_ctx_act(ctx, head,
+		    nvme_mpx_agg_put(&ctx->agg, NVME_MPX_AGG_HOLD, 0), NULL);
+	return true;
+}
+
+/*
+ * Called from mpx_submit_bio() under head->srcu, only when the head has
+ * ranges or hedging set.  Returns true if it took @bio.
+ */
+bool nvme_mpx_mux_submit(struct nvme_ns_head *head, struct bio *bio)
+{
+	unsigned long on = READ_ONCE(head->mpx.mux_on);
+	struct nvme_mpx_ranges *rs;
+	enum req_op op = bio_op(bio);
+
+	if ((op != REQ_OP_READ && op != REQ_OP_WRITE) || !bio_sectors(bio) ||
+	    bio_integrity(bio))
+		return false;
+	/* mux_bs was set up before mux_on was set. */
+	smp_rmb();
+	rs = srcu_dereference(head->mpx.mux_ranges, &head->srcu);
+	/* A bio back from the requeue list (REQ_NVME_MPATH) goes normally. */
+	if (bio->bi_opf & REQ_NVME_MPATH)
+		return false;
+	if ((on & NVME_MPX_MUX_RANGES) && rs &&
+	    nvme_mpx_ranges_hit(rs, nvme_sect_to_lba(head, bio->bi_iter.bi_sector),
+				nvme_sect_to_lba(head, bio_end_sector(bio) - 1)))
+		return mpx_mux_fanout(head, bio);
+	if ((on & NVME_MPX_MUX_HEDGE) && op == REQ_OP_READ)
+		return mpx_hedge_start(head, bio);
+	return false;
+}
+
+/* ---- configuration --------------------------------------------------------- */
+
+static int mpx_mux_bs_ready(struct nvme_ns_head *head)
+{
+	int ret;
+
+	lockdep_assert_held(&head->lock);
+	if (head->mpx.mux_bs_ready)
+		return 0;
+	ret = bioset_init(&head->mpx.mux_bs, MPX_MUX_POOL,
+			  offsetof(struct mpx_mux_clone, bio),
+			  BIOSET_NEED_BVECS);
+	if (ret)
+		return ret;
+	head->mpx.mux_bs_ready = true;
+	/* Pairs with smp_rmb() in nvme_mpx_mux_submit(). */
+	smp_wmb();
+	return 0;
+}
+
+/* Publish @rs (NULL: none) in place of the current ranges. */
+int nvme_mpx_mux_set_ranges(struct nvme_ns_head *head,
+			    struct nvme_mpx_ranges *rs)
+{
+	struct nvme_mpx_ranges *old;
+	int ret;
+
+	mutex_lock(&head->lock);
+	ret = mpx_mux_bs_ready(head);
+	if (ret) {
+		mutex_unlock(&head->lock);
+		kfree(rs);
+		return ret;
+	}
+	old = rcu_dereference_protected(head->mpx.mux_ranges,
+					lockdep_is_held(&head->lock));
+	rcu_assign_pointer(head->mpx.mux_ranges, rs);
+	if (rs)
+		set_bit(ilog2(NVME_MPX_MUX_RANGES), &head->mpx.mux_on);
+	else
+		clear_bit(ilog2(NVME_MPX_MUX_RANGES), &head->mpx.mux_on);
+	mutex_unlock(&head->lock);
+	/* Submitters may still be looking at @old. */
+	synchronize_srcu(&head->srcu);
+	kfree(old);
+	return 0;
+}
+
+int nvme_mpx_mux_set_hedge(struct nvme_ns_head *head, int hedge_us)
+{
+	int ret;
+
+	mutex_lock(&head->lock);
+	ret = mpx_mux_bs_ready(head);
+	if (!ret) {
+		WRITE_ONCE(head->mpx.hedge_us, hedge_us);
+		if (hedge_us != NVME_MPX_HEDGE_OFF)
+			set_bit(ilog2(NVME_MPX_MUX_HEDGE), &head->mpx.mux_on);
+		else
+			clear_bit(ilog2(NVME_MPX_MUX_HEDGE), &head->mpx.mux_on);
+	}
+	mutex_unlock(&head->lock);
+	return ret;
+}
+
+void nvme_mpx_mux_init(struct nvme_ns_head *head)
+{
+	head->mpx.mux_on = 0;
+	RCU_INIT_POINTER(head->mpx.mux_ranges, NULL);
+	head->mpx.hedge_us = NVME_MPX_HEDGE_OFF;
+	head->mpx.mux_bs_ready = false;
+	atomic_set(&head->mpx.hedge_pending, 0);
+}
+
+/*
+ * Every path is gone, so every clone has completed; hedging work that
+ * was queued before may still run.
+ */
+void nvme_mpx_mux_exit(struct nvme_ns_head *head)
+{
+	wait_var_event(&head->mpx.hedge_pending,
+		       !atomic_read(&head->mpx.hedge_pending));
+	kfree(rcu_dereference_protected(head->mpx.mux_ranges, 1));
+	RCU_INIT_POINTER(head->mpx.mux_ranges, NULL);
+	if (head->mpx.mux_bs_ready)
+		bioset_exit(&head->mpx.mux_bs);
+	head->mpx.mux_bs_ready = false;
+}

@@ -1,0 +1,172 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Multiplexed I/O and hedged reads on two NVMe/TCP paths: the knobs refuse
+# bad values; a heartbeat writer (4 KiB to its slot every 10 ms, each read
+# back and verified) keeps its worst latency under twice its normal worst
+# case while one path is blackholed; when every path fails the error comes
+# back once and promptly; hedged reads verify clean, and a read hedges
+# around a blackholed path.
+# Argument: TRANSPORT (tcp).
+. /mpx/lib.sh
+tr=${1:-tcp}
+name=mux-$tr
+SLOT=64		# the heartbeat's 4 KiB slot, in 4 KiB blocks
+
+modprobe dm-mod || { not_ok "$tr: dm-mod"; exit 1; }
+tgt_transport "$tr" || { not_ok "$tr: transport"; exit 1; }
+bdev=$(tgt_backend brd 1 256) || { not_ok "$tr: backend"; exit 1; }
+sz=$(blockdev --getsz "$bdev")
+# A dm device under the target, so that every path can be made to fail.
+dmsetup create --noudevsync muxbe --table "0 $sz linear $bdev 0" &&
+	dmsetup mknodes muxbe || { not_ok "$tr: dm device"; exit 1; }
+tgt_subsys "$name" /dev/mapper/muxbe || { not_ok "$tr: target"; exit 1; }
+tgt_port "$tr" 1 && tgt_port "$tr" 2 && port_link 1 "$name" && port_link 2 "$name" ||
+	{ not_ok "$tr: ports"; exit 1; }
+nft_setup || { not_ok "$tr: nft set-up"; exit 1; }
+mp_connect "$tr" 2 "$name" || { not_ok "$tr: a head with two live paths"; exit 1; }
+head=$(head_of "$name")
+set -- $(paths_of "$head")
+a=$1 b=$2
+H=/sys/block/$head
+lbs=$(cat $H/queue/logical_block_size)
+per=$((4096 / lbs))	# logical blocks per 4 KiB
+nlba=$((sz * 512 / lbs))
+both_live() { [ "$(cat /sys/block/$a/mpx_state)" = live ] && [ "$(cat /sys/block/$b/mpx_state)" = live ]; }
+mstat() { cut -d' ' -f"$1" $H/mpx_mux_stat; }
+
+# refuse ATTR VALUE: -EINVAL, state unchanged, one log line naming ATTR.
+refuse() {
+	local f=$H/$1 old n0
+	old=$(cat "$f")
+	n0=$(dmesg | grep -c "invalid $1 ")
+	if echo "$2" >"$f" 2>/dev/null; then
+		not_ok "$tr: $1 accepted '$2'"
+	elif [ "$(cat "$f")" != "$old" ]; then
+		not_ok "$tr: $1 changed to '$(cat "$f")' by refused '$2'"
+	elif [ "$(dmesg | grep -c "invalid $1 ")" -ne $((n0 + 1)) ]; then
+		not_ok "$tr: $1 '$2': not exactly one log line"
+	else
+		ok "$tr: $1 refuses '$2'"
+	fi
+	sleep 0.6	# stay clear of the log rate limit (10 per 5 s)
+}
+
+# ---- knobs ----
+check "$tr: defaults none / off / 0 0 0 0" sh -c "[ \"\$(cat $H/mpx_multiplex)\" = none ] &&
+	[ \"\$(cat $H/mpx_hedge)\" = off ] && [ \"\$(cat $H/mpx_mux_stat)\" = '0 0 0 0' ]"
+echo "8-15,0-0" >$H/mpx_multiplex
+check "$tr: mpx_multiplex normalised" [ "$(cat $H/mpx_multiplex)" = "0-0,8-15" ]
+many=$(awk 'BEGIN { for (i = 0; i <= 64; i++) printf "%s%d-%d", i ? "," : "", 2 * i, 2 * i }')
+for v in "1-" "5-3" "0-5,3-4" "0-$nlba" "x" "" "1-2 3-4" "0x0-0x1" "$many"; do
+	refuse mpx_multiplex "$v"
+done
+for v in 0 -1 abc 10000001 1.5 "auto off"; do refuse mpx_hedge "$v"; done
+echo 500 >$H/mpx_hedge
+check "$tr: mpx_hedge 500" [ "$(cat $H/mpx_hedge)" = 500 ]
+echo off >$H/mpx_hedge
+
+# ---- heartbeat ----
+# hb SECS LOG: the writer; prints its worst latency in microseconds and
+# whether fio saw an error or a verify failure.
+hb() {
+	fio --name=hb --filename="/dev/$head" --ioengine=psync --direct=1 --rw=write --bs=4k \
+		--offset=$((SLOT * 4096)) --size=4k --time_based --runtime="$1" --thinktime=10ms \
+		--verify=crc32c --verify_backlog=1 --verify_fatal=1 --do_verify=1 \
+		--write_lat_log="$2" --log_avg_msec=0 --output-format=terse --terse-version=3 \
+		>"$2.out" 2>&1
+	sort -t, -k2 -n "$2"_lat.1.log | tail -n 4 | tr -d ' ' | sed 's/^/# slowest: /' >&2
+	echo "$(awk -F, '$2 > m { m = $2 } END { printf "%d", m / 1000 }' "$2"_lat.1.log) \
+$(fio_clean "$2.out" && echo clean || echo error) $(wc -l <"$2"_lat.1.log)"
+}
+echo "$((SLOT * per))-$((SLOT * per + per - 1))" >$H/mpx_multiplex
+diag "multiplexed: $(cat $H/mpx_multiplex)"
+set -- $(hb 12 /tmp/hbn)
+norm=$1
+diag "heartbeat, healthy, multiplexed: worst ${norm} us, $2, $3 I/Os"
+check "$tr: heartbeat healthy: clean" [ "$2" = clean ]
+m0=$(mstat 1)
+check "$tr: heartbeat I/O multiplexed" [ "$m0" -ge "$3" ]
+
+hb 12 /tmp/hbb >/tmp/hbb.res &
+hpid=$!
+sleep 3
+blackhole "$tr" 1
+wait $hpid
+unblackhole
+set -- $(cat /tmp/hbb.res)
+diag "heartbeat, $a blackholed, multiplexed: worst $1 us, $2, $3 I/Os; degraded $(mstat 2)"
+check "$tr: heartbeat with $a blackholed: clean" [ "$2" = clean ]
+check "$tr: heartbeat with $a blackholed: worst $1 us < 2 x $norm us" [ "$1" -lt $((2 * norm)) ]
+check "$tr: a path failed under some multiplexed I/O" [ "$(mstat 2)" -gt 0 ]
+check "$tr: both paths back" wait_for 90 both_live
+
+# Without multiplexing, for the record (the benchmark compares them).
+echo none >$H/mpx_multiplex
+hb 12 /tmp/hbo >/tmp/hbo.res &
+hpid=$!
+sleep 3
+blackhole "$tr" 1
+wait $hpid
+unblackhole
+set -- $(cat /tmp/hbo.res)
+diag "heartbeat, $a blackholed, NOT multiplexed: worst $1 us, $2, $3 I/Os"
+check "$tr: both paths back again" wait_for 90 both_live
+
+# ---- every path fails: one error, promptly ----
+echo all >$H/mpx_multiplex
+echo fail >$H/mpx_queue_if_no_path
+dmsetup suspend muxbe && dmsetup load muxbe --table "0 $sz error" && dmsetup resume muxbe
+d0=$(mstat 2)
+t0=$(now_ms)
+dd if=/dev/zero of="/dev/$head" bs=4096 seek=$SLOT count=1 oflag=direct 2>/tmp/dd.err
+rc=$?
+t=$(($(now_ms) - t0))
+diag "write with every path failing: status $rc after $t ms: $(head -n 1 /tmp/dd.err)"
+check "$tr: every path failing: the write fails" [ $rc -ne 0 ]
+check "$tr: every path failing: within 2 s ($t ms)" [ $t -lt 2000 ]
+check "$tr: every path failing: one failed multiplexed I/O" [ "$(mstat 2)" -eq $((d0 + 1)) ]
+dmsetup suspend muxbe && dmsetup load muxbe --table "0 $sz linear $bdev 0" && dmsetup resume muxbe
+check "$tr: paths usable again" wait_for 30 both_live
+check "$tr: the write succeeds again" \
+	dd if=/dev/zero of="/dev/$head" bs=4096 seek=$SLOT count=1 oflag=direct
+echo auto >$H/mpx_queue_if_no_path
+
+# ---- multiplexed and hedged I/O under verify, a path removed meanwhile ----
+echo all >$H/mpx_multiplex
+echo 200 >$H/mpx_hedge
+fio_verify "$head" 10 >/tmp/mv.out 2>&1
+check "$tr: all multiplexed: fio verify clean" fio_clean /tmp/mv.out
+echo none >$H/mpx_multiplex
+h0=$(mstat 3)
+fio_verify "$head" 20 >/tmp/hv.out 2>&1 &
+fpid=$!
+sleep 5
+port_unlink 1 "$name"
+sleep 5
+port_link 1 "$name"
+wait $fpid
+check "$tr: hedged, a path removed and back: fio verify clean" fio_clean /tmp/hv.out
+diag "hedges sent $(($(mstat 3) - h0)), won $(mstat 4)"
+check "$tr: hedges were sent" [ "$(mstat 3)" -gt "$h0" ]
+check "$tr: paths back after removal" wait_for 60 both_live
+
+# A read stuck on a blackholed path is answered by its hedge.
+echo active-standby >$H/mpx_iopolicy
+echo "$a" >$H/mpx_preferred
+echo 2000 >$H/mpx_hedge
+w0=$(mstat 4)
+blackhole "$tr" 1
+t0=$(now_ms)
+check "$tr: hedged read past a blackholed path" \
+	dd if="/dev/$head" of=/dev/null bs=4096 skip=1000 count=1 iflag=direct
+t=$(($(now_ms) - t0))
+unblackhole
+diag "read took $t ms, hedges won $(($(mstat 4) - w0))"
+check "$tr: the hedge won ($t ms)" [ "$(mstat 4)" -gt "$w0" -a $t -lt 1500 ]
+echo off >$H/mpx_hedge
+echo none >$H/mpx_preferred
+check "$tr: both live at the end" wait_for 90 both_live
+nvme disconnect-all >/dev/null 2>&1
+mpx_cleanup
+dmsetup remove muxbe
+exit $MPX_FAILED
