@@ -220,6 +220,14 @@ path_ios() { awk '{print $1 + $5}' "/sys/block/$1/stat"; }
 ios_above() { [ "$(path_ios "$1")" -gt "$2" ]; }
 # live_paths_below HEAD N: fewer than N paths are live (for wait_for).
 live_paths_below() { [ "$(live_paths "$1")" -lt "$2" ]; }
+# two_paths NAME: the subsystem's head in $head and $H (its sysfs
+# directory), its two paths in $a and $b (controller order: port 1, 2).
+two_paths() {
+	head=$(head_of "$1")
+	set -- $(paths_of "$head")
+	a=$1 b=$2 H=/sys/block/$head
+}
+
 # attr DISK NAME: a sysfs attribute of a block device; attr_is ... VALUE.
 attr() { cat "/sys/block/$1/$2"; }
 attr_is() { [ "$(attr "$1" "$2")" = "$3" ]; }

@@ -93,7 +93,6 @@ void nvme_failover_req(struct request *req)
 
 	/* Steal the bios first, fix them up without holding the lock. */
 	blk_steal_bios(&bios, req);
-	/* Writes whose fate is unknown wait on the quiesce list instead. */
 	bio_list_for_each(bio, &bios) {
 		bio_set_dev(bio, head->disk->part0);
 		/* The next path's queue has no poll context for this bio. */
@@ -107,6 +106,7 @@ void nvme_failover_req(struct request *req)
 		 */
 		bio->bi_opf &= ~REQ_NOWAIT;
 	}
+	/* Writes whose fate is unknown wait on the quiesce list instead. */
 	if (!nvme_mpx_quiesce(ns, req, &bios)) {
 		spin_lock_irqsave(&head->requeue_lock, flags);
 		bio_list_merge(&head->requeue_list, &bios);
@@ -219,6 +219,7 @@ void nvme_mpath_end_request(struct request *rq)
 void nvme_kick_requeue_lists(struct nvme_ctrl *ctrl)
 {
 	struct nvme_ns *ns;
+	bool live;
 	int idx;
 
 	idx = srcu_read_lock(&ctrl->srcu);
@@ -230,10 +231,11 @@ void nvme_kick_requeue_lists(struct nvme_ctrl *ctrl)
 		 * Called when the controller went live again after a reset or
 		 * reconnect (and on fast-fail expiry): its paths are back.
 		 */
-		if (nvme_ctrl_state(ns->ctrl) == NVME_CTRL_LIVE)
+		live = nvme_ctrl_state(ns->ctrl) == NVME_CTRL_LIVE;
+		if (live)
 			nvme_mpx_path_returned(ns, NVME_MPX_RET_RECONNECT);
 		mpx_kick_requeue(ns->head);
-		if (nvme_ctrl_state(ns->ctrl) == NVME_CTRL_LIVE)
+		if (live)
 			disk_uevent(ns->head->disk, KOBJ_CHANGE);
 	}
 	srcu_read_unlock(&ctrl->srcu, idx);

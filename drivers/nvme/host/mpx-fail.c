@@ -104,11 +104,6 @@ bool nvme_mpx_nopath_queue(int qnp, unsigned long since, unsigned long now,
 }
 EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_nopath_queue);
 
-static const char *mpx_name(struct nvme_ns *ns)
-{
-	return ns->disk ? ns->disk->disk_name : "?";
-}
-
 static void mpx_path_stall(struct nvme_ns *ns, unsigned long now,
 			   unsigned int thr)
 {
@@ -120,10 +115,10 @@ static void mpx_path_stall(struct nvme_ns *ns, unsigned long now,
 		return;
 	nvme_mpx_path_event(ns, NVME_MPX_PATH_FAILED);
 	atomic_long_inc(&ns->mpx.stalls);
-	trace_nvme_mpx_stall(mpx_name(ns), atomic_read(&ns->mpx.inflight),
+	trace_nvme_mpx_stall(nvme_mpx_path_name(ns), atomic_read(&ns->mpx.inflight),
 			     age, thr);
 	pr_warn("nvme-mpx: %s: stalled: %d in flight, nothing completed for %u ms (limit %u ms); resetting %s\n",
-		mpx_name(ns), atomic_read(&ns->mpx.inflight), age, thr,
+		nvme_mpx_path_name(ns), atomic_read(&ns->mpx.inflight), age, thr,
 		dev_name(ns->ctrl->device));
 	/* Cancels what is in flight; it fails over (writes after quiesce). */
 	nvme_reset_ctrl(ns->ctrl);
@@ -242,7 +237,7 @@ void nvme_mpx_unstall(struct nvme_ns *ns)
 {
 	if (!test_and_clear_bit(NVME_MPX_P_STALLED, &ns->mpx.flags))
 		return;
-	pr_info("nvme-mpx: %s: no longer stalled\n", mpx_name(ns));
+	pr_info("nvme-mpx: %s: no longer stalled\n", nvme_mpx_path_name(ns));
 	nvme_mpx_path_event(ns, NVME_MPX_PATH_REINSTATED);
 }
 
@@ -259,17 +254,12 @@ bool nvme_mpx_quarantine(struct nvme_ns *ns)
 	if (!nvme_mpx_flap(&ns->mpx, READ_ONCE(h->flap_limit),
 			   READ_ONCE(h->flap_window_secs), now))
 		return false;
-	WRITE_ONCE(ns->mpx.held_until, (now + hold * HZ) ?: 1);
 	set_bit(NVME_MPX_P_QUARANTINED, &ns->mpx.flags);
-	set_bit(NVME_MPX_P_HELD, &ns->mpx.flags);
+	nvme_mpx_hold(ns, (now + hold * HZ) ?: 1, hold, "quarantine");
 	atomic_long_inc(&ns->mpx.quarantines);
-	nvme_mpx_path_event(ns, NVME_MPX_PATH_FAILED);
-	trace_nvme_mpx_failback(mpx_name(ns), true, hold, "quarantine");
 	pr_warn("nvme-mpx: %s: quarantined: failed %u times within %u s, held out for %u s\n",
-		mpx_name(ns), READ_ONCE(h->flap_limit),
+		nvme_mpx_path_name(ns), READ_ONCE(h->flap_limit),
 		READ_ONCE(h->flap_window_secs), hold);
-	if (ns->head->disk)
-		mod_delayed_work(nvme_wq, &h->failback_work, 0);
 	return true;
 }
 
@@ -321,7 +311,7 @@ bool nvme_mpx_quiesce(struct nvme_ns *ns, struct request *req,
 
 	atomic_long_add(nr, &h->quiesced);
 	pr_info_ratelimited("nvme-mpx: %s: holding cut-off writes for %u ms before retrying them elsewhere\n",
-			    mpx_name(ns), ms);
+			    nvme_mpx_path_name(ns), ms);
 	mod_delayed_work(nvme_wq, &h->quiesce_work, until - jiffies);
 	return true;
 }

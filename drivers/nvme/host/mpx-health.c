@@ -55,18 +55,13 @@ bool nvme_mpx_fb_hold(unsigned int failback, enum nvme_mpx_return why,
 }
 EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_fb_hold);
 
-static const char *mpx_name(struct nvme_ns *ns)
-{
-	return ns->disk ? ns->disk->disk_name : "?";
-}
-
 /* @ns rejoins normal selection; caller cleared NVME_MPX_P_HELD. */
 static void mpx_fb_release(struct nvme_ns *ns, const char *why)
 {
 	clear_bit(NVME_MPX_P_QUARANTINED, &ns->mpx.flags);
-	trace_nvme_mpx_failback(mpx_name(ns), false, 0, why);
+	trace_nvme_mpx_failback(nvme_mpx_path_name(ns), false, 0, why);
 	pr_info("nvme-mpx: %s: failback (%s), path back in use\n",
-		mpx_name(ns), why);
+		nvme_mpx_path_name(ns), why);
 	nvme_mpx_path_event(ns, NVME_MPX_PATH_REINSTATED);
 }
 
@@ -124,6 +119,24 @@ static void mpx_fb_kick(struct nvme_ns_head *head)
 }
 
 /*
+ * Hold @ns out of normal selection until @until (0: until activated); the
+ * one way paths are held, by failback and by quarantine alike.  False if it
+ * was already held open-ended, which changes nothing.
+ */
+bool nvme_mpx_hold(struct nvme_ns *ns, unsigned long until, unsigned int secs,
+		   const char *why)
+{
+	WRITE_ONCE(ns->mpx.held_until, until);
+	if (test_and_set_bit(NVME_MPX_P_HELD, &ns->mpx.flags) && !until)
+		return false;
+	nvme_mpx_path_event(ns, NVME_MPX_PATH_FAILED);
+	trace_nvme_mpx_failback(nvme_mpx_path_name(ns), true, secs, why);
+	if (until)
+		mpx_fb_kick(ns->head);
+	return true;
+}
+
+/*
  * @ns is back after @why.  Hold it if the failback policy says so.  The
  * hold is set before the caller makes the path usable again, so that no
  * I/O slips through in between.
@@ -143,19 +156,14 @@ void nvme_mpx_path_returned(struct nvme_ns *ns, enum nvme_mpx_return why)
 	/* A quarantine in progress is not cut short by a failback hold. */
 	if (test_bit(NVME_MPX_P_QUARANTINED, &ns->mpx.flags))
 		return;
-	WRITE_ONCE(ns->mpx.held_until, until);
-	if (test_and_set_bit(NVME_MPX_P_HELD, &ns->mpx.flags) && !until)
+	if (!nvme_mpx_hold(ns, until, until ? fb : 0, mpx_return_names[why]))
 		return;
-	nvme_mpx_path_event(ns, NVME_MPX_PATH_FAILED);
-	trace_nvme_mpx_failback(mpx_name(ns), true, until ? fb : 0,
-				mpx_return_names[why]);
 	if (until) {
 		pr_info("nvme-mpx: %s: back (%s), failback in %u s\n",
-			mpx_name(ns), mpx_return_names[why], fb);
-		mpx_fb_kick(head);
+			nvme_mpx_path_name(ns), mpx_return_names[why], fb);
 	} else {
 		pr_info("nvme-mpx: %s: back (%s), held until activated\n",
-			mpx_name(ns), mpx_return_names[why]);
+			nvme_mpx_path_name(ns), mpx_return_names[why]);
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_path_returned);
@@ -191,15 +199,15 @@ int nvme_mpx_path_set_failed(struct nvme_ns *ns, bool failed)
 	if (failed) {
 		if (!test_and_set_bit(NVME_MPX_P_FAILED, &ns->mpx.flags)) {
 			nvme_mpx_path_event(ns, NVME_MPX_PATH_FAILED);
-			trace_nvme_mpx_failback(mpx_name(ns), true, 0, "failed");
+			trace_nvme_mpx_failback(nvme_mpx_path_name(ns), true, 0, "failed");
 			pr_info("nvme-mpx: %s: failed by the admin\n",
-				mpx_name(ns));
+				nvme_mpx_path_name(ns));
 		}
 	} else if (test_bit(NVME_MPX_P_FAILED, &ns->mpx.flags)) {
 		nvme_mpx_path_returned(ns, NVME_MPX_RET_ADMIN);
 		clear_bit(NVME_MPX_P_FAILED, &ns->mpx.flags);
 		pr_info("nvme-mpx: %s: reinstated by the admin\n",
-			mpx_name(ns));
+			nvme_mpx_path_name(ns));
 		nvme_mpx_path_event(ns, NVME_MPX_PATH_REINSTATED);
 		if (head->disk)
 			kblockd_schedule_work(&head->requeue_work);

@@ -28,11 +28,6 @@ static u64 mpx_as_key(struct nvme_ns *ns, enum nvme_mpx_tier tier, void *arg)
 	return nvme_mpx_key(tier, 256 - READ_ONCE(ns->mpx.priority));
 }
 
-static const char *mpx_as_name(struct nvme_ns *ns)
-{
-	return ns && ns->disk ? ns->disk->disk_name : "none";
-}
-
 struct nvme_ns *nvme_mpx_as_select(struct nvme_mpx_policy *pol,
 				   struct nvme_ns_head *head, int node)
 {
@@ -43,11 +38,13 @@ struct nvme_ns *nvme_mpx_as_select(struct nvme_mpx_policy *pol,
 	/* Rare: report each change of the active path exactly once. */
 	old = READ_ONCE(as->active);
 	if (unlikely(best != old) && best && cmpxchg(&as->active, old, best) == old) {
-		trace_nvme_mpx_switch(head->disk ? head->disk->disk_name : "?",
-				      mpx_as_name(old), mpx_as_name(best));
-		pr_info_ratelimited("nvme-mpx: %s: active path %s -> %s\n",
-				    head->disk ? head->disk->disk_name : "?",
-				    mpx_as_name(old), mpx_as_name(best));
+		const char *hn = head->disk ? head->disk->disk_name : "?";
+
+		trace_nvme_mpx_switch(hn, nvme_mpx_path_name(old),
+				      nvme_mpx_path_name(best));
+		pr_info_ratelimited("nvme-mpx: %s: active path %s -> %s\n", hn,
+				    nvme_mpx_path_name(old),
+				    nvme_mpx_path_name(best));
 	}
 	return best;
 }

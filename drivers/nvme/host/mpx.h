@@ -279,6 +279,12 @@ enum nvme_mpx_event {
 
 bool nvme_mpx_path_event(struct nvme_ns *ns, enum nvme_mpx_event ev);
 
+/* The path's disk name for log lines and traces; "none" for no path. */
+static inline const char *nvme_mpx_path_name(struct nvme_ns *ns)
+{
+	return ns && ns->disk ? ns->disk->disk_name : "none";
+}
+
 /* Head and I/O core (mpx-core.c). */
 void nvme_mpx_path_live(struct nvme_ns *ns);
 void nvme_mpx_account_start(struct nvme_ns *ns, struct request *rq);
@@ -295,6 +301,8 @@ bool nvme_mpx_fb_hold(unsigned int failback, enum nvme_mpx_return why,
 		      unsigned long now, unsigned long *until);
 unsigned long nvme_mpx_fb_scan(struct nvme_ns_head *head, unsigned long now);
 void nvme_mpx_path_returned(struct nvme_ns *ns, enum nvme_mpx_return why);
+bool nvme_mpx_hold(struct nvme_ns *ns, unsigned long until, unsigned int secs,
+		   const char *why);
 void nvme_mpx_path_init(struct nvme_ns *ns);
 void nvme_mpx_head_init(struct nvme_ns_head *head);
 void nvme_mpx_head_exit(struct nvme_ns_head *head);

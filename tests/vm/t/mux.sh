@@ -24,10 +24,7 @@ tgt_port "$tr" 1 && tgt_port "$tr" 2 && port_link 1 "$name" && port_link 2 "$nam
 	{ not_ok "$tr: ports"; exit 1; }
 nft_setup || { not_ok "$tr: nft set-up"; exit 1; }
 mp_connect "$tr" 2 "$name" || { not_ok "$tr: a head with two live paths"; exit 1; }
-head=$(head_of "$name")
-set -- $(paths_of "$head")
-a=$1 b=$2
-H=/sys/block/$head
+two_paths "$name"
 lbs=$(cat $H/queue/logical_block_size)
 per=$((4096 / lbs))	# logical blocks per 4 KiB
 nlba=$((sz * 512 / lbs))

@@ -13,10 +13,7 @@ name=pc-$tr
 tgt_setup "$tr" 2 "$name" brd 1 256 || { not_ok "$tr: target set-up"; exit 1; }
 nft_setup || { not_ok "$tr: nft set-up"; exit 1; }
 mp_connect "$tr" 2 "$name" || { not_ok "$tr: a head with two live paths"; exit 1; }
-head=$(head_of "$name")
-set -- $(paths_of "$head")
-a=$1 b=$2
-H=/sys/block/$head
+two_paths "$name"
 
 # klog_ms TEXT: the kernel timestamp (ms) of the last log line with TEXT.
 klog_ms() {
