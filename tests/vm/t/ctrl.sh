@@ -44,8 +44,9 @@ gone() { [ ! -e "/sys/block/$1" ]; }
 echo 0 >"$CFS/subsystems/$NQN_BASE:$name/namespaces/1/enable"
 check "$tr: head removed with its namespace" wait_for 20 gone "$head"
 echo 1 >"$CFS/subsystems/$NQN_BASE:$name/namespaces/1/enable"
-check "$tr: head back with its namespace" wait_for 20 head_of "$name"
-head=$(head_of "$name")
+check "$tr: head back with its namespace" wait_for 20 any_head_of "$name"
+head=$(any_head_of "$name")
+diag "the returned head is $head"
 check "$tr: both paths back" wait_for 20 live_paths_is "$head" 2
 check "$tr: fio verify on the returned head" fio_verify "$head" 3 --size=32m
 
