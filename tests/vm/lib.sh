@@ -22,6 +22,13 @@ check() {
 # now_ms: monotonic milliseconds since boot.
 now_ms() { awk '{printf "%d\n", $1 * 1000}' /proc/uptime; }
 
+# log_window FROM_MS TO_MS: the kernel log between two now_ms values, as
+# diagnostics (fio's logs count from its own start, so give a margin).
+log_window() {
+	dmesg | tr -d '[]' | awk -v a="$1" -v b="$2" '$1 * 1000 >= a && $1 * 1000 <= b' |
+		sed 's/^/# window: /'
+}
+
 # wait_for SECS CMD...: poll CMD every 50 ms until it succeeds or SECS pass.
 wait_for() {
 	local end=$(($(now_ms) + $1 * 1000))
@@ -189,6 +196,20 @@ head_of() {
 	d=${d##*nvme-subsys}
 	[ -e "/sys/block/nvme${d}n${2:-1}" ] || return 1
 	echo "nvme${d}n${2:-1}"
+}
+
+# any_head_of SUBSYS: the subsystem's first head, whatever its number (a head
+# that replaces one still being freed gets the next free instance).
+any_head_of() {
+	local d h
+	d=$(subsys_of "$1") || return 1
+	d=${d##*nvme-subsys}
+	for h in /sys/block/nvme"${d}"n*; do
+		[ -e "$h" ] || continue
+		echo "${h##*/}"
+		return 0
+	done
+	return 1
 }
 
 # paths_of HEAD: the head's path devices (nvmeXcYnZ), one a line.
