@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests for nvme-mpx multiplexed I/O (mpx-mux.c): the completion
- * aggregation state machine, the range list and the hedging delay.  The
+ * aggregation state machine, the range list, the decision what to do with
+ * a bio (ranges, the real-time opt-in, hedging) and the hedging delay.  The
  * state machine is pure, so races are tested as every interleaving of the
  * puts: an atomic update is one step, and any real race is one of these
  * orders.
  */
 #include <kunit/test.h>
+#include <linux/ioprio.h>
 #include <linux/slab.h>
 #include "mpx.h"
 
@@ -305,6 +307,71 @@ static void mpx_ranges_hit(struct kunit *test)
 	kfree(rs);
 }
 
+/* ---- what to do with a bio ---- */
+
+#define RT	IOPRIO_PRIO_VALUE(IOPRIO_CLASS_RT, 4)
+#define BE	IOPRIO_PRIO_VALUE(IOPRIO_CLASS_BE, 4)
+#define IDLE	IOPRIO_PRIO_VALUE(IOPRIO_CLASS_IDLE, 0)
+
+static void mpx_mux_choose(struct kunit *test)
+{
+	struct nvme_mpx_ranges *rs = parse_ok(test, "10-19", 1000);
+	const unsigned long all = NVME_MPX_MUX_RANGES | NVME_MPX_MUX_HEDGE |
+				  NVME_MPX_MUX_RT;
+
+	KUNIT_ASSERT_NOT_NULL(test, rs);
+	/* Nothing on: everything goes the normal way. */
+	KUNIT_EXPECT_EQ(test, nvme_mpx_mux_choose(0, rs, REQ_OP_WRITE, RT,
+						  10, 10), NVME_MPX_MUX_NORMAL);
+	/* Ranges alone: only I/O that overlaps one. */
+	KUNIT_EXPECT_EQ(test, nvme_mpx_mux_choose(NVME_MPX_MUX_RANGES, rs,
+						  REQ_OP_WRITE, BE, 15, 25),
+			NVME_MPX_MUX_FANOUT);
+	KUNIT_EXPECT_EQ(test, nvme_mpx_mux_choose(NVME_MPX_MUX_RANGES, rs,
+						  REQ_OP_READ, RT, 20, 25),
+			NVME_MPX_MUX_NORMAL);
+	KUNIT_EXPECT_EQ(test, nvme_mpx_mux_choose(NVME_MPX_MUX_RANGES, NULL,
+						  REQ_OP_READ, BE, 10, 10),
+			NVME_MPX_MUX_NORMAL);
+	/* The real-time class, anywhere, reads and writes; no other class. */
+	KUNIT_EXPECT_EQ(test, nvme_mpx_mux_choose(NVME_MPX_MUX_RT, NULL,
+						  REQ_OP_WRITE, RT, 500, 507),
+			NVME_MPX_MUX_FANOUT);
+	KUNIT_EXPECT_EQ(test, nvme_mpx_mux_choose(NVME_MPX_MUX_RT, NULL,
+						  REQ_OP_READ, RT, 0, 0),
+			NVME_MPX_MUX_FANOUT);
+	KUNIT_EXPECT_EQ(test, nvme_mpx_mux_choose(NVME_MPX_MUX_RT, NULL,
+						  REQ_OP_WRITE, BE, 0, 0),
+			NVME_MPX_MUX_NORMAL);
+	KUNIT_EXPECT_EQ(test, nvme_mpx_mux_choose(NVME_MPX_MUX_RT, NULL,
+						  REQ_OP_WRITE, IDLE, 0, 0),
+			NVME_MPX_MUX_NORMAL);
+	KUNIT_EXPECT_EQ(test, nvme_mpx_mux_choose(NVME_MPX_MUX_RT, NULL,
+						  REQ_OP_WRITE, 0, 0, 0),
+			NVME_MPX_MUX_NORMAL);
+	/* Hedging: reads only; multiplexing wins over it. */
+	KUNIT_EXPECT_EQ(test, nvme_mpx_mux_choose(NVME_MPX_MUX_HEDGE, rs,
+						  REQ_OP_READ, BE, 10, 10),
+			NVME_MPX_MUX_HEDGE_IT);
+	KUNIT_EXPECT_EQ(test, nvme_mpx_mux_choose(NVME_MPX_MUX_HEDGE, rs,
+						  REQ_OP_WRITE, BE, 10, 10),
+			NVME_MPX_MUX_NORMAL);
+	KUNIT_EXPECT_EQ(test, nvme_mpx_mux_choose(all, rs, REQ_OP_READ, BE,
+						  10, 10), NVME_MPX_MUX_FANOUT);
+	KUNIT_EXPECT_EQ(test, nvme_mpx_mux_choose(all, rs, REQ_OP_READ, RT,
+						  900, 900), NVME_MPX_MUX_FANOUT);
+	KUNIT_EXPECT_EQ(test, nvme_mpx_mux_choose(all, rs, REQ_OP_READ, BE,
+						  900, 900), NVME_MPX_MUX_HEDGE_IT);
+	/* Neither flush, discard nor zeroes is ever multiplexed or hedged. */
+	KUNIT_EXPECT_EQ(test, nvme_mpx_mux_choose(all, rs, REQ_OP_FLUSH, RT,
+						  10, 10), NVME_MPX_MUX_NORMAL);
+	KUNIT_EXPECT_EQ(test, nvme_mpx_mux_choose(all, rs, REQ_OP_DISCARD, RT,
+						  10, 10), NVME_MPX_MUX_NORMAL);
+	KUNIT_EXPECT_EQ(test, nvme_mpx_mux_choose(all, rs, REQ_OP_WRITE_ZEROES,
+						  RT, 10, 10), NVME_MPX_MUX_NORMAL);
+	kfree(rs);
+}
+
 static void mpx_hedge_delay(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, nvme_mpx_hedge_delay_ns(250, 0), 250000ULL);
@@ -335,6 +402,7 @@ static struct kunit_case mpx_mux_cases[] = {
 	KUNIT_CASE(mpx_ranges_parse_good),
 	KUNIT_CASE(mpx_ranges_parse_bad),
 	KUNIT_CASE(mpx_ranges_hit),
+	KUNIT_CASE(mpx_mux_choose),
 	KUNIT_CASE(mpx_hedge_delay),
 	{}
 };

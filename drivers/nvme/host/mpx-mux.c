@@ -35,6 +35,7 @@
 #include <linux/bio-integrity.h>
 #include <linux/blk-cgroup.h>
 #include <linux/hrtimer.h>
+#include <linux/ioprio.h>
 #include <linux/sort.h>
 #include <linux/wait_bit.h>
 #include <kunit/visibility.h>
@@ -688,31 +689,59 @@ static bool mpx_hedge_start(struct nvme_ns_head *head, struct bio *bio)
 }
 
 /*
+ * The multiplexer's decision for a read or write of LBAs @first..@last
+ * with I/O priority @ioprio, given the head's NVME_MPX_MUX_* bits @on and
+ * its ranges @rs.  The real-time class is user space's per-I/O opt-in:
+ * ioprio_set(2) per process, or io_uring's and aio's per-I/O priority.
+ * Setting it takes CAP_SYS_ADMIN or CAP_SYS_NICE, so an unprivileged
+ * program cannot make its own I/O multiply.
+ */
+enum nvme_mpx_mux_act nvme_mpx_mux_choose(unsigned long on,
+					  const struct nvme_mpx_ranges *rs,
+					  enum req_op op, u16 ioprio,
+					  u64 first, u64 last)
+{
+	if (op != REQ_OP_READ && op != REQ_OP_WRITE)
+		return NVME_MPX_MUX_NORMAL;
+	if ((on & NVME_MPX_MUX_RT) &&
+	    IOPRIO_PRIO_CLASS(ioprio) == IOPRIO_CLASS_RT)
+		return NVME_MPX_MUX_FANOUT;
+	if ((on & NVME_MPX_MUX_RANGES) && rs &&
+	    nvme_mpx_ranges_hit(rs, first, last))
+		return NVME_MPX_MUX_FANOUT;
+	if ((on & NVME_MPX_MUX_HEDGE) && op == REQ_OP_READ)
+		return NVME_MPX_MUX_HEDGE_IT;
+	return NVME_MPX_MUX_NORMAL;
+}
+EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_mux_choose);
+
+/*
  * Called from mpx_submit_bio() under head->srcu, only when the head has
- * ranges or hedging set.  Returns true if it took @bio.
+ * ranges, the real-time opt-in or hedging set.  Returns true if it took
+ * @bio.
  */
 bool nvme_mpx_mux_submit(struct nvme_ns_head *head, struct bio *bio)
 {
 	unsigned long on = READ_ONCE(head->mpx.mux_on);
 	struct nvme_mpx_ranges *rs;
-	enum req_op op = bio_op(bio);
 
-	if ((op != REQ_OP_READ && op != REQ_OP_WRITE) || !bio_sectors(bio) ||
-	    bio_integrity(bio))
+	/* A bio back from the requeue list (REQ_NVME_MPATH) goes normally. */
+	if (!bio_sectors(bio) || bio_integrity(bio) ||
+	    (bio->bi_opf & REQ_NVME_MPATH))
 		return false;
 	/* mux_bs was set up before mux_on was set. */
 	smp_rmb();
 	rs = srcu_dereference(head->mpx.mux_ranges, &head->srcu);
-	/* A bio back from the requeue list (REQ_NVME_MPATH) goes normally. */
-	if (bio->bi_opf & REQ_NVME_MPATH)
-		return false;
-	if ((on & NVME_MPX_MUX_RANGES) && rs &&
-	    nvme_mpx_ranges_hit(rs, nvme_sect_to_lba(head, bio->bi_iter.bi_sector),
-				nvme_sect_to_lba(head, bio_end_sector(bio) - 1)))
+	switch (nvme_mpx_mux_choose(on, rs, bio_op(bio), bio->bi_ioprio,
+				    nvme_sect_to_lba(head, bio->bi_iter.bi_sector),
+				    nvme_sect_to_lba(head, bio_end_sector(bio) - 1))) {
+	case NVME_MPX_MUX_FANOUT:
 		return mpx_mux_fanout(head, bio);
-	if ((on & NVME_MPX_MUX_HEDGE) && op == REQ_OP_READ)
+	case NVME_MPX_MUX_HEDGE_IT:
 		return mpx_hedge_start(head, bio);
-	return false;
+	default:
+		return false;
+	}
 }
 
 /* ---- configuration --------------------------------------------------------- */
@@ -775,6 +804,23 @@ int nvme_mpx_mux_set_hedge(struct nvme_ns_head *head, int hedge_us)
 			set_bit(ilog2(NVME_MPX_MUX_HEDGE), &head->mpx.mux_on);
 		else
 			clear_bit(ilog2(NVME_MPX_MUX_HEDGE), &head->mpx.mux_on);
+	}
+	mutex_unlock(&head->lock);
+	return ret;
+}
+
+/* Multiplex real-time class reads and writes (@on) or not. */
+int nvme_mpx_mux_set_rt(struct nvme_ns_head *head, bool on)
+{
+	int ret;
+
+	mutex_lock(&head->lock);
+	ret = mpx_mux_bs_ready(head);
+	if (!ret) {
+		if (on)
+			set_bit(ilog2(NVME_MPX_MUX_RT), &head->mpx.mux_on);
+		else
+			clear_bit(ilog2(NVME_MPX_MUX_RT), &head->mpx.mux_on);
 	}
 	mutex_unlock(&head->lock);
 	return ret;

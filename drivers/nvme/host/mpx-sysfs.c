@@ -600,6 +600,29 @@ static ssize_t mpx_hedge_store(struct device *dev,
 }
 static DEVICE_ATTR_RW(mpx_hedge);
 
+static ssize_t mpx_multiplex_rt_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n",
+			  test_bit(ilog2(NVME_MPX_MUX_RT),
+				   &mpx_dev_head(dev)->mpx.mux_on));
+}
+
+/* Only "0" and "1": y/n/on/off would read back as something else. */
+static ssize_t mpx_multiplex_rt_store(struct device *dev,
+				      struct device_attribute *attr,
+				      const char *buf, size_t count)
+{
+	unsigned int on;
+	int ret;
+
+	if (kstrtouint(buf, 10, &on) || on > 1)
+		return mpx_invalid(dev, attr, buf);
+	ret = nvme_mpx_mux_set_rt(mpx_dev_head(dev), on);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(mpx_multiplex_rt);
+
 /* multiplexed, multiplexed with a path failing, hedges sent, hedges won */
 static ssize_t mpx_mux_stat_show(struct device *dev,
 				 struct device_attribute *attr, char *buf)
@@ -635,6 +658,7 @@ static struct attribute *nvme_mpx_attrs[] = {
 	&mpx_attr_mpx_flap_hold_secs.attr.attr,
 	&dev_attr_mpx_multiplex.attr,
 	&dev_attr_mpx_hedge.attr,
+	&dev_attr_mpx_multiplex_rt.attr,
 	&dev_attr_mpx_mux_stat.attr,
 	NULL,
 };

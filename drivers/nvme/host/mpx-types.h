@@ -92,6 +92,7 @@ struct nvme_mpx_path {
 /* nvme_mpx_head.mux_on: what makes a bio look at the multiplexer */
 #define NVME_MPX_MUX_RANGES	BIT(0)	/* mux_ranges is set */
 #define NVME_MPX_MUX_HEDGE	BIT(1)	/* hedge_us is not off */
+#define NVME_MPX_MUX_RT		BIT(2)	/* real-time class I/O goes everywhere */
 
 /* nvme_mpx_head.hedge_us, besides a number of microseconds */
 #define NVME_MPX_HEDGE_OFF	0

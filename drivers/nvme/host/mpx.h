@@ -385,10 +385,22 @@ bool nvme_mpx_ranges_hit(const struct nvme_mpx_ranges *rs, u64 first,
 			 u64 last);
 int nvme_mpx_ranges_print(const struct nvme_mpx_ranges *rs, char *buf,
 			  size_t size);
+/* What nvme_mpx_mux_choose() decides for a bio. */
+enum nvme_mpx_mux_act {
+	NVME_MPX_MUX_NORMAL,	/* the normal path, one selector choice */
+	NVME_MPX_MUX_FANOUT,	/* down every usable path at once */
+	NVME_MPX_MUX_HEDGE_IT,	/* one path, and a second one if it is slow */
+};
+
+enum nvme_mpx_mux_act nvme_mpx_mux_choose(unsigned long on,
+					  const struct nvme_mpx_ranges *rs,
+					  enum req_op op, u16 ioprio,
+					  u64 first, u64 last);
 bool nvme_mpx_mux_submit(struct nvme_ns_head *head, struct bio *bio);
 int nvme_mpx_mux_set_ranges(struct nvme_ns_head *head,
 			    struct nvme_mpx_ranges *rs);
 int nvme_mpx_mux_set_hedge(struct nvme_ns_head *head, int hedge_us);
+int nvme_mpx_mux_set_rt(struct nvme_ns_head *head, bool on);
 u64 nvme_mpx_hedge_delay_ns(int hedge_us, u64 lat_ewma_ns);
 void nvme_mpx_mux_init(struct nvme_ns_head *head);
 void nvme_mpx_mux_exit(struct nvme_ns_head *head);

@@ -3,7 +3,9 @@
 # Multiplexed I/O and hedged reads on two NVMe/TCP paths: the knobs refuse
 # bad values; a heartbeat writer (4 KiB to its slot every 10 ms, each read
 # back and verified) keeps its worst latency under twice its normal worst
-# case while one path is blackholed; when every path fails the error comes
+# case while one path is blackholed, whether its slot is listed or its I/O
+# has the real-time priority class (the per-I/O opt-in); when every path
+# fails the error comes
 # back once and promptly; hedged reads verify clean, and a read hedges
 # around a blackholed path.
 # Argument: TRANSPORT (tcp).
@@ -63,17 +65,19 @@ check "$tr: mpx_hedge 500" [ "$(cat $H/mpx_hedge)" = 500 ]
 echo off >$H/mpx_hedge
 
 # ---- heartbeat ----
-# hb SECS LOG: the writer; prints its worst latency in microseconds and
-# whether fio saw an error or a verify failure.
+# hb SECS LOG [fio options]: the writer; prints its worst latency in
+# microseconds, whether fio saw an error or a verify failure, and its I/Os.
 hb() {
+	local secs=$1 log=$2
+	shift 2
 	fio --name=hb --filename="/dev/$head" --ioengine=psync --direct=1 --rw=write --bs=4k \
-		--offset=$((SLOT * 4096)) --size=4k --time_based --runtime="$1" --thinktime=10ms \
+		--offset=$((SLOT * 4096)) --size=4k --time_based --runtime="$secs" --thinktime=10ms \
 		--verify=crc32c --verify_backlog=1 --verify_fatal=1 --do_verify=1 \
-		--write_lat_log="$2" --log_avg_msec=0 --output-format=terse --terse-version=3 \
-		>"$2.out" 2>&1
-	sort -t, -k2 -n "$2"_lat.1.log | tail -n 4 | tr -d ' ' | sed 's/^/# slowest: /' >&2
-	echo "$(awk -F, '$2 > m { m = $2 } END { printf "%d", m / 1000 }' "$2"_lat.1.log) \
-$(fio_clean "$2.out" && echo clean || echo error) $(wc -l <"$2"_lat.1.log)"
+		--write_lat_log="$log" --log_avg_msec=0 --output-format=terse --terse-version=3 \
+		"$@" >"$log.out" 2>&1
+	sort -t, -k2 -n "$log"_lat.1.log | tail -n 4 | tr -d ' ' | sed 's/^/# slowest: /' >&2
+	echo "$(awk -F, '$2 > m { m = $2 } END { printf "%d", m / 1000 }' "$log"_lat.1.log) \
+$(fio_clean "$log.out" && echo clean || echo error) $(wc -l <"$log"_lat.1.log)"
 }
 echo "$((SLOT * per))-$((SLOT * per + per - 1))" >$H/mpx_multiplex
 diag "multiplexed: $(cat $H/mpx_multiplex)"
@@ -108,6 +112,48 @@ unblackhole
 set -- $(cat /tmp/hbo.res)
 diag "heartbeat, $a blackholed, NOT multiplexed: worst $1 us, $2, $3 I/Os"
 check "$tr: both paths back again" wait_for 90 both_live
+
+# ---- the per-I/O opt-in: the real-time I/O priority class ----
+for v in 2 -1 yes on "" "1 1" 0x1; do refuse mpx_multiplex_rt "$v"; done
+check "$tr: mpx_multiplex_rt defaults to 0" [ "$(cat $H/mpx_multiplex_rt)" = 0 ]
+# rtw CLASS BYTE: 16 direct 4 KiB writes of BYTE (octal) at block 2048,
+# in I/O priority CLASS; rtdata: the distinct bytes found there.
+rtw() {
+	dd if=/dev/zero bs=4096 count=16 2>/dev/null | tr '\000' "\\$2" >/tmp/rtw.dat
+	ionice -c "$1" dd if=/tmp/rtw.dat of="/dev/$head" bs=4096 seek=2048 count=16 \
+		oflag=direct conv=notrunc 2>/dev/null
+}
+rtdata() { dd if="/dev/$head" bs=4096 skip=2048 count=16 iflag=direct 2>/dev/null |
+	od -v -An -tx1 | tr -s ' \n' '\n\n' | sort -u | tr -d '\n'; }
+m0=$(mstat 1)
+rtw 1 101
+check "$tr: real-time writes not multiplexed while mpx_multiplex_rt is 0" [ "$(mstat 1)" -eq "$m0" ]
+echo 1 >$H/mpx_multiplex_rt
+check "$tr: mpx_multiplex_rt 1" [ "$(cat $H/mpx_multiplex_rt)" = 1 ]
+rtw 2 102
+check "$tr: best-effort writes not multiplexed" [ "$(mstat 1)" -eq "$m0" ]
+pa=$(path_ios "$a") pb=$(path_ios "$b")
+rtw 1 103
+m1=$(($(mstat 1) - m0))
+check "$tr: real-time writes multiplexed ($m1)" [ "$m1" -ge 16 ]
+check "$tr: ... down both paths (+$(($(path_ios "$a") - pa)), +$(($(path_ios "$b") - pb)))" \
+	[ $(($(path_ios "$a") - pa)) -ge 16 -a $(($(path_ios "$b") - pb)) -ge 16 ]
+check "$tr: real-time writes landed ($(rtdata))" [ "$(rtdata)" = 43 ]
+hb 12 /tmp/hbr --prioclass=1 --prio=4 >/tmp/hbr.res &
+hpid=$!
+sleep 3
+m0=$(mstat 1)
+blackhole "$tr" 1
+wait $hpid
+unblackhole
+set -- $(cat /tmp/hbr.res)
+diag "heartbeat in the real-time class, $a blackholed: worst $1 us, $2, $3 I/Os"
+check "$tr: real-time heartbeat with $a blackholed: clean" [ "$2" = clean ]
+check "$tr: real-time heartbeat with $a blackholed: worst $1 us < 2 x $norm us" \
+	[ "$1" -lt $((2 * norm)) ]
+check "$tr: real-time heartbeat multiplexed" [ "$(mstat 1)" -gt "$m0" ]
+echo 0 >$H/mpx_multiplex_rt
+check "$tr: both paths back after the real-time heartbeat" wait_for 90 both_live
 
 # ---- every path fails: one error, promptly ----
 echo all >$H/mpx_multiplex
