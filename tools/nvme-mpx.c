@@ -1301,8 +1301,9 @@ static int cmd_tune(int argc, char **argv)
 }
 
 /*
- * The values of multiplex are defined by the kernel (not landed yet):
- * accept one printable word and let the kernel judge it.
+ * multiplex writes mpx_multiplex: "none", "all" or comma-separated LBA
+ * ranges START-END, which the kernel parses, sorts and checks against the
+ * namespace: accept one printable word and let the kernel judge it.
  */
 static int cmd_word(int argc, char **argv, const char *attr)
 {
