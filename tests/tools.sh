@@ -49,6 +49,10 @@ echo "100 409600 2 1 3 25000 4 1" >"$F/block/nvme0c0n1/mpx_stat"
 echo auto >"$F/block/nvme0n1/mpx_queue_if_no_path"
 echo 10 >"$F/block/nvme0n1/mpx_stall_mult"
 echo auto >"$F/block/nvme0n1/mpx_write_quiesce_ms"
+echo none >"$F/block/nvme0n1/mpx_multiplex"
+echo off >"$F/block/nvme0n1/mpx_hedge"
+echo 0 >"$F/block/nvme0n1/mpx_multiplex_rt"
+echo "12 1 30 9" >"$F/block/nvme0n1/mpx_mux_stat"
 echo 7 >"$F/block/nvme0c0n1/diag/command_error_count"
 for c in 0 1; do
 	echo tcp >"$F/class/nvme/nvme$c/transport"
@@ -71,7 +75,7 @@ t "show --json is JSON" jq -e . <<<"$J"
 jqt '.version == 1'
 jqt '.subsystems[0].name == "nvme-subsys0" and .subsystems[0].nqn == "nqn.2026-11.test:fake"'
 jqt '.subsystems[0].heads[0] | .iopolicy == "numa" and .iopolicy_inherited == true'
-jqt '.subsystems[0].heads[0] | .failback == "immediate" and .preferred == null and .multiplex == null'
+jqt '.subsystems[0].heads[0] | .failback == "immediate" and .preferred == null and .multiplex == "none"'
 jqt '.subsystems[0].heads[0].mpx_stat == {"failovers": 3, "requeued": 1, "failed_no_path": 0, "quiesced": null}'
 jqt '.subsystems[0].heads[0] | .queue_if_no_path == "auto" and .stall_mult == 10 and .write_quiesce_ms == "auto"'
 jqt '.subsystems[0].heads[0] | .stall_min_ms == null and .flap_limit == null'
@@ -102,6 +106,19 @@ t "... written" grep -qx forever "$F/block/nvme0n1/mpx_queue_if_no_path"
 t "tune stall-mult" rc 0 tune nvme0n1 stall-mult 1000
 t "... written" grep -qx 1000 "$F/block/nvme0n1/mpx_stall_mult"
 t "tune write-quiesce-ms auto" rc 0 tune nvme0n1 write-quiesce-ms auto
+t "tune multiplex-rt" rc 0 tune nvme0n1 multiplex-rt 1
+t "... written" grep -qx 1 "$F/block/nvme0n1/mpx_multiplex_rt"
+t "hedge auto" rc 0 hedge nvme0n1 auto
+t "... written" grep -qx auto "$F/block/nvme0n1/mpx_hedge"
+long=$(awk 'BEGIN { for (i = 0; i < 64; i++) printf "%s%d-%d", i ? "," : "", i * 100000000, i * 100000000 + 7 }')
+t "multiplex takes 64 long ranges (${#long} characters)" rc 0 multiplex nvme0n1 "$long"
+t "... written whole" grep -qx "$long" "$F/block/nvme0n1/mpx_multiplex"
+t "... and shown whole" sh -c "$M show --json | jq -e --arg l '$long' '.subsystems[0].heads[0].multiplex == \$l' >/dev/null"
+J=$($M show --json)
+jqt '.subsystems[0].heads[0] | .hedge == "auto" and .multiplex_rt == 1 and
+	.mux_stat == {"multiplexed": 12, "degraded": 1, "hedged": 30, "hedge_won": 9}'
+t "show: the multiplexing counters" sh -c "$M show | grep -q 'multiplexed=12 mux_degraded=1 hedged=30 hedge_won=9'"
+echo none >"$F/block/nvme0n1/mpx_multiplex"
 t "reset-stats head resets head and path counters" rc 0 reset-stats nvme0n1
 t "... head" grep -qx 0 "$F/block/nvme0n1/diag/io_requeue_no_usable_path_count"
 t "... path" grep -qx 0 "$F/block/nvme0c0n1/diag/command_error_count"
@@ -121,7 +138,9 @@ for args in "" "bogus" "policy nvme0n1" "policy nvme0n1 bogus" "policy nvme-subs
 	"stats" "stats -w 0 nvme0n1" "stats -c 2 nvme0n1" "show --xml" "show nvme0n1 nvme0n1" \
 	"multiplex nvme0n1" "queue-if-no-path nvme0n1 -1" "queue-if-no-path nvme0n1 later" \
 	"tune nvme0n1 stall-mult 1001" "tune nvme0n1 stall-min-ms 9" "tune nvme0n1 nope 1" \
-	"tune nvme0n1 write-quiesce-ms 600001" "tune nvme0n1 stall-mult"; do
+	"tune nvme0n1 write-quiesce-ms 600001" "tune nvme0n1 stall-mult" \
+	"tune nvme0n1 multiplex-rt 2" "tune nvme0n1 multiplex-rt -1" "hedge nvme0n1" \
+	"multiplex nvme0n1 $(printf '%04001d' 0)"; do
 	# shellcheck disable=SC2086
 	t "'$args': exit 2" rc 2 $args
 done

@@ -49,6 +49,8 @@ enum {
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define NAME_LEN	64
 #define VAL_LEN		512
+/* 64 ranges of 20-digit LBAs fit; sysfs takes at most a page. */
+#define WORD_LEN	4000
 
 static const char *sysfs_root = "/sys";
 static bool verbose;
@@ -78,6 +80,7 @@ static const struct head_knob head_knobs[] = {
 	  1, 86400, NULL },
 	{ "flap-hold-secs", "mpx_flap_hold_secs", "flap_hold_secs",
 	  1, 86400, NULL },
+	{ "multiplex-rt", "mpx_multiplex_rt", "multiplex_rt", 0, 1, NULL },
 	{ NULL },
 };
 
@@ -731,9 +734,10 @@ static const char * const head_diag[] = {
 
 struct head_attrs {
 	char pol[VAL_LEN], fb[VAL_LEN], pref[VAL_LEN], act[VAL_LEN];
-	char qnp[VAL_LEN], mux[VAL_LEN], stat[VAL_LEN];
+	char qnp[VAL_LEN], mux[WORD_LEN + 2], stat[VAL_LEN], hdg[VAL_LEN];
+	char mstat[VAL_LEN];
 	const char *policy, *failback, *preferred, *active;
-	const char *queue, *multiplex, *mpx_stat;
+	const char *queue, *multiplex, *mpx_stat, *hedge, *mux_stat;
 	bool inherited;
 };
 
@@ -748,6 +752,8 @@ static void head_attrs(const char *h, struct head_attrs *a)
 	a->queue = blk_attr(a->qnp, sizeof(a->qnp), h, "mpx_queue_if_no_path");
 	a->multiplex = blk_attr(a->mux, sizeof(a->mux), h, "mpx_multiplex");
 	a->mpx_stat = blk_attr(a->stat, sizeof(a->stat), h, "mpx_stat");
+	a->hedge = blk_attr(a->hdg, sizeof(a->hdg), h, "mpx_hedge");
+	a->mux_stat = blk_attr(a->mstat, sizeof(a->mstat), h, "mpx_mux_stat");
 	a->inherited = false;
 	if (a->policy) {
 		p = strstr(a->pol, " (inherited)");
@@ -844,6 +850,8 @@ static void show_text_head(const struct mpx_head *h)
 		printf(" queue_if_no_path=%s", a.queue);
 	if (a.multiplex)
 		printf(" multiplex=%s", a.multiplex);
+	if (a.hedge)
+		printf(" hedge=%s", a.hedge);
 	putchar('\n');
 	for (i = 0, n = 0; head_knobs[i].name; i++) {
 		if (!blk_attr(buf, sizeof(buf), h->name, head_knobs[i].attr))
@@ -863,6 +871,15 @@ static void show_text_head(const struct mpx_head *h)
 			printf(" quiesced=%llu", v[3]);
 		if (k >= 3)
 			putchar('\n');
+	}
+	if (a.mux_stat) {
+		unsigned long long v[4];
+
+		if (split_u64(a.mux_stat, v, 4) == 4) {
+			printf("    multiplexed=%llu mux_degraded=%llu",
+			       v[0], v[1]);
+			printf(" hedged=%llu hedge_won=%llu\n", v[2], v[3]);
+		}
 	}
 	for (i = 0; head_diag[i]; i++)
 		if (opt_attr(buf, sizeof(buf), "%s/block/%s/diag/%s",
@@ -937,6 +954,10 @@ static const char * const head_stat_names[] = {
 	"failovers", "requeued", "failed_no_path", "quiesced",
 };
 
+static const char * const mux_stat_names[] = {
+	"multiplexed", "degraded", "hedged", "hedge_won",
+};
+
 static void show_json_path(const struct mpx_path *p, bool last)
 {
 	struct path_attrs a;
@@ -988,6 +1009,7 @@ static void show_json_head(const struct mpx_head *h, bool last)
 	json_kv(i, "active", a.active, false, false);
 	json_kv(i, "queue_if_no_path", a.queue, false, false);
 	json_kv(i, "multiplex", a.multiplex, false, false);
+	json_kv(i, "hedge", a.hedge, false, false);
 	for (j = 0; head_knobs[j].name; j++)
 		json_kv(i, head_knobs[j].key,
 			blk_attr(buf, sizeof(buf), h->name, head_knobs[j].attr),
@@ -995,6 +1017,8 @@ static void show_json_head(const struct mpx_head *h, bool last)
 	json_diag(i, h->name, head_diag);
 	json_stat_obj(i, "mpx_stat", a.mpx_stat, head_stat_names,
 		      ARRAY_SIZE(head_stat_names), 3, false);
+	json_stat_obj(i, "mux_stat", a.mux_stat, mux_stat_names,
+		      ARRAY_SIZE(mux_stat_names), 4, false);
 	printf("%*s\"paths\": [\n", i, "");
 	for (j = 0; j < h->nr_paths; j++)
 		show_json_path(&h->paths[j], j == h->nr_paths - 1);
@@ -1318,10 +1342,11 @@ static int cmd_word(int argc, char **argv, const char *attr)
 	for (s = argv[2]; *s; s++)
 		if (!isgraph((unsigned char)*s))
 			break;
-	if (!argv[2][0] || *s || strlen(argv[2]) > 64)
+	if (!argv[2][0] || *s || strlen(argv[2]) > WORD_LEN)
 		return err(MPX_EXIT_USAGE,
-			   "%s: '%s' is not a single word of at most 64 characters",
-			   argv[0], argv[2]);
+			   "%s: '%.64s%s' is not a single word of at most %d characters",
+			   argv[0], argv[2], strlen(argv[2]) > 64 ? "..." : "",
+			   WORD_LEN);
 	ret = get_head(argv[1], head);
 	if (ret)
 		return ret;
@@ -1560,8 +1585,10 @@ static void print_usage(FILE *f)
 	      "                                   queueing while no path is usable\n"
 	      "  tune <head> <knob> <value>       write-quiesce-ms stall-mult stall-min-ms\n"
 	      "                                   stall-max-ms flap-limit flap-window-secs\n"
-	      "                                   flap-hold-secs\n"
-	      "  multiplex <head> <value>         multiplexed I/O\n"
+	      "                                   flap-hold-secs multiplex-rt\n"
+	      "  multiplex <head> <ranges|all|none>\n"
+	      "                                   multiplexed I/O by LBA range\n"
+	      "  hedge <head> off|auto|<us>       hedged reads\n"
 	      "  reset-stats <path|head>          zero the diag/ counters\n"
 	      "\n"
 	      "Heads: nvme0n1 or /dev/nvme0n1; paths: nvme0c1n1; subsystems: nvme-subsys0 or NQN.\n"
@@ -1619,6 +1646,8 @@ int main(int argc, char **argv)
 		return cmd_tune(argc, argv);
 	if (!strcmp(cmd, "multiplex"))
 		return cmd_word(argc, argv, "mpx_multiplex");
+	if (!strcmp(cmd, "hedge"))
+		return cmd_word(argc, argv, "mpx_hedge");
 	if (!strcmp(cmd, "reset-stats"))
 		return cmd_reset_stats(argc, argv);
 	if (!strcmp(cmd, "help")) {

@@ -282,6 +282,24 @@ else
 	check "$tr: tune while the knob is absent: exit 5" [ "$r" -eq 5 ]
 fi
 
+# Multiplexing by I/O class, hedging, and their counters in show.
+if [ -e "/sys/block/$h2/mpx_multiplex_rt" ]; then
+	set_ok "tune multiplex-rt 1" "$h2" mpx_multiplex_rt 1 $M tune "$h2" multiplex-rt 1
+	set_ok "hedge 500" "$h2" mpx_hedge 500 $M hedge "$h2" 500
+	set_ok "hedge auto" "$h2" mpx_hedge auto $M hedge "$h2" auto
+	r=$(rc $M hedge "$h2" 0)
+	check "$tr: hedge 0: the kernel refuses, exit 4 ($(head -n 1 /tmp/cli.err))" \
+		[ "$r" -eq 4 -a "$(sysval "$h2" mpx_hedge)" = auto ]
+	$M show "$h2" --json >/tmp/show.json
+	check "$tr: json: multiplex_rt, hedge and mux_stat read back" [ "$(jq -r '.subsystems[0].heads[0] |
+		"\(.multiplex_rt) \(.hedge) \(.mux_stat | keys | join(","))"' /tmp/show.json)" = \
+		"1 auto degraded,hedge_won,hedged,multiplexed" ]
+	$M hedge "$h2" off
+	$M tune "$h2" multiplex-rt 0
+	check "$tr: multiplexing and hedging off again" \
+		[ "$(sysval "$h2" mpx_hedge) $(sysval "$h2" mpx_multiplex_rt)" = "off 0" ]
+fi
+
 # ---- bad arguments: distinct exit codes, a message, nothing changed ---------------
 snapshot() {
 	cat "$sub/iopolicy"
@@ -289,7 +307,7 @@ snapshot() {
 		for a in mpx_iopolicy mpx_failback mpx_preferred mpx_queue_if_no_path \
 			mpx_multiplex mpx_state mpx_priority mpx_weight mpx_write_quiesce_ms \
 			mpx_stall_mult mpx_stall_min_ms mpx_stall_max_ms mpx_flap_limit \
-			mpx_flap_window_secs mpx_flap_hold_secs; do
+			mpx_flap_window_secs mpx_flap_hold_secs mpx_multiplex_rt mpx_hedge; do
 			echo "$o/$a=$(sysval "$o" $a)"
 		done
 	done
@@ -335,6 +353,11 @@ bad 2 $M tune "$h1" write-quiesce-ms never
 bad 2 $M tune "$h1" bogus-knob 1
 bad 3 $M tune nvme99n1 stall-mult 4
 bad 2 $M multiplex "$h1" "a b"
+if [ -e "/sys/block/$h1/mpx_multiplex_rt" ]; then
+	bad 2 $M tune "$h1" multiplex-rt 2
+	bad 4 $M hedge "$h1" -5
+	bad 2 $M hedge "$h1"
+fi
 bad 2 $M stats
 bad 2 $M stats --watch 0 "$h1"
 bad 3 $M stats nvme99n1
