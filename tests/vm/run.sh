@@ -148,11 +148,12 @@ boots &
 bpid=$!
 if [ "$mode" = demo ]; then
 	# The demo's own output is the show; protocol lines stay out of it.
-	tail -n +1 -f --pid=$bpid "$work/results.log" | tr -d '\r' |
-		grep --line-buffered -vE '^(MPX-|ok |# running)' >&2 &
+	tail -n +1 -f --pid=$bpid "$work/results.log" |
+		grep --line-buffered -vE '^(MPX-|ok |# running)' | sed -u 's/\r//g' >&2 &
 else
-	tail -n +1 -f --pid=$bpid "$work/results.log" | tr -d '\r' |
-		grep --line-buffered -E '^(ok|not ok|MPX-|# |BENCH )' | sed -u 's/^/  /' >&2 &
+	# No tr in the pipe: it would hold the lines back until the end of the run.
+	tail -n +1 -f --pid=$bpid "$work/results.log" |
+		grep --line-buffered -E '^(ok|not ok|MPX-|# |BENCH )' | sed -u 's/\r//g; s/^/  /' >&2 &
 fi
 tpid=$!
 wait $bpid || true
