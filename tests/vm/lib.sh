@@ -39,6 +39,19 @@ wait_for() {
 	done
 }
 
+# mpx_arg NAME [DEFAULT]: the value of NAME=VALUE on the kernel command line.
+mpx_arg() {
+	local w
+	for w in $(cat /proc/cmdline); do
+		case $w in "$1"=*) echo "${w#*=}"; return 0 ;; esac
+	done
+	echo "${2:-}"
+}
+
+# mpx_reboot ARGS...: after this test ends, boot again with ARGS on the kernel
+# command line (and mpx.boot=N) and run this test alone; see init.
+mpx_reboot() { echo "$*" >/run/mpx-reboot; }
+
 mpx_run_test() {
 	local name=$1 script=${1%%-*} arg=
 	[ "$script" = "$name" ] || arg=${name#*-}

@@ -24,13 +24,15 @@ bins="/usr/sbin/nvme /usr/bin/fio /usr/bin/ip /usr/sbin/ip /usr/sbin/tc /usr/bin
       /usr/sbin/nft /usr/bin/rdma /usr/sbin/rdma /usr/bin/kmod /bin/kmod /usr/sbin/dmsetup
       /usr/bin/taskset /bin/dash"
 # Modules the tests load; their dependencies are added from modules.dep.
+# virtio_blk and ext4 (with jbd2, mbcache, crc16) mount the install test's
+# disk; virtio and virtio_pci are built into Debian's kernel.
 want="nvme-core nvme nvme-fabrics nvme-tcp nvme-rdma nvme-fc nvme-loop nvmet nvmet-tcp
       nvmet-rdma nvmet-fc nvme-fcloop nvme-auth nvme-keyring null_blk brd loop
       rdma_rxe rdma_ucm ib_uverbs configfs dummy veth sch_netem sch_prio sch_tbf
       cls_u32 cls_basic cls_matchall nf_tables nft_reject_inet nft_reject nft_ct
       nft_limit nf_reject_ipv4 nf_reject_ipv6 dm-mod dm-multipath dm-round-robin
       dm-queue-length dm-service-time crc32c_generic crc32c-intel crc32_generic
-      crct10dif_generic crct10dif-pclmul crc64-rocksoft"
+      crct10dif_generic crct10dif-pclmul crc64-rocksoft virtio_blk ext4"
 
 key=$( (echo "$MPX_KREL"; busybox | head -n 1
 	for b in $bins; do [ -e "$b" ] && ls -lL "$b"; done

@@ -22,18 +22,23 @@ done
 shift $((OPTIND - 1))
 [ $# -gt 0 ] || set -- '*'
 
-# names: what to run; specs: NAME:DEADLINE for the guest.
-names=() specs=() total=0
-while read -r n t; do
+# names: what to run; specs: NAME:DEADLINE for the guest; disk: " NAME ..."
+# of the tests marked "disk" in the suite.
+names=() specs=() disk=" "
+while read -r n t f; do
 	case $n in ''|'#'*) continue ;; esac
 	for pat in "$@"; do
 		# shellcheck disable=SC2254
-		case $n in $pat) names+=("$n"); specs+=("$n:$t"); total=$((total + t)); break ;; esac
+		case $n in $pat)
+			names+=("$n") specs+=("$n:$t")
+			[ "$f" != disk ] || disk+="$n "
+			break ;;
+		esac
 	done
 done <"$MPX_TOP/tests/vm/suite"
 # A name outside the suite (the demo) runs if its script exists.
 if [ ${#names[@]} -eq 0 ] && [ $# -eq 1 ] && [ -f "$MPX_TOP/tests/vm/t/${1%%-*}.sh" ]; then
-	names=("$1") specs=("$1:$tlimit") total=$tlimit
+	names=("$1") specs=("$1:$tlimit")
 fi
 [ ${#names[@]} -gt 0 ] || die "no VM test matches '$*' (see tests/vm/suite)"
 
@@ -77,30 +82,82 @@ else
 	qaccel=(-accel tcg,thread=multi -cpu max)
 fi
 
-limit=$((total + 120))
-list=$(IFS=,; echo "${specs[*]}")
-msg "booting $MPX_KREL under ${qaccel[*]:0:2} with ${#names[@]} test(s): ${names[*]} (deadline ${limit}s)"
-rm -f "$work/console.log" "$work/results.log"
+# One boot runs the tests in order, up to a test marked "disk": that one
+# boots alone, with a fresh blank virtio disk (a raw image in the work dir),
+# and may ask for more boots (MPX-REBOOT NAME ARGS, see init). Its next boot
+# gets ARGS and mpx.boot=N on the command line, the same disk and that test
+# alone; when it asks no more, the remaining tests go on in a boot of their
+# own. Both serial logs collect every boot.
+is_disk() { [[ $disk == *" $1 "* ]]; }
+maxboots=4
+# boot N ARGS SPEC...: one boot of the guest running SPEC...; qemu's status.
+boot() {
+	local n=$1 args=$2 list limit=120 s d=()
+	shift 2
+	list=$(IFS=,; echo "$*")
+	for s in "$@"; do limit=$((limit + ${s#*:})); done
+	is_disk "${1%%:*}" && d=(-drive "file=$work/disk.img,format=raw,if=virtio,cache=unsafe")
+	msg "booting $MPX_KREL under ${qaccel[*]:0:2} with $# test(s): ${*%%:*}${args:+ (boot $n: $args)}${d:+ and a disk} (deadline ${limit}s)"
+	echo "==> run.sh: boot of $list ${args:+$args mpx.boot=$n}" >>"$work/console.log"
+	timeout -k 5 "$limit" qemu-system-x86_64 "${qaccel[@]}" -smp $smp -m 4G \
+		-display none -no-reboot -nic none \
+		-chardev "file,id=con,path=$work/console.log,append=on" -serial chardev:con \
+		-chardev "file,id=res,path=$work/results.log,append=on" -serial chardev:res \
+		"${d[@]}" -kernel "$MPX_VMLINUZ" -initrd "$work/initrd.gz" \
+		-append "console=ttyS0 panic=-1 oops=panic loglevel=6 mpx.mode=$mode mpx.tests=$list${args:+ $args mpx.boot=$n}" \
+		</dev/null >>"$work/qemu.out" 2>&1
+}
+# boots: every boot of the run, planned from what the last one reported.
+boots() {
+	local q=("${specs[@]}") run args= n=1 off req name rc=0 s
+	while [ ${#q[@]} -gt 0 ]; do
+		if [ -n "$args" ] || is_disk "${q[0]%%:*}"; then
+			run=("${q[0]}")
+		else
+			run=()
+			for s in "${q[@]}"; do
+				is_disk "${s%%:*}" && break
+				run+=("$s")
+			done
+		fi
+		if [ -z "$args" ] && is_disk "${run[0]%%:*}"; then
+			rm -f "$work/disk.img"
+			truncate -s 512M "$work/disk.img"
+		fi
+		off=$(stat -c %s "$work/results.log")
+		boot $n "$args" "${run[@]}" && rc=0 || rc=$?
+		[ $rc -eq 0 ] || msg "qemu ended with status $rc (124: whole-boot deadline)"
+		req=$(tail -c +$((off + 1)) "$work/results.log" | tr -d '\r' | grep '^MPX-REBOOT ' | tail -n 1) || true
+		name=$(echo "$req" | cut -d' ' -f2)
+		if [ -n "$req" ] && [ $n -lt $maxboots ]; then
+			args=$(echo "$req" | cut -d' ' -f3-)
+			n=$((n + 1))
+			# The tests before NAME ran; NAME and those after it did not (yet).
+			while [ ${#q[@]} -gt 0 ] && [ "${q[0]%%:*}" != "$name" ]; do q=("${q[@]:1}"); done
+		else
+			[ -z "$req" ] || msg "$name asked for a boot after $maxboots: refused"
+			q=("${q[@]:${#run[@]}}") args= n=1
+		fi
+	done
+	return $rc
+}
+
+rm -f "$work/console.log" "$work/results.log" "$work/qemu.out" "$work/disk.img"
 : >"$work/results.log"
-timeout -k 5 "$limit" qemu-system-x86_64 "${qaccel[@]}" -smp $smp -m 4G \
-	-display none -no-reboot -nic none \
-	-serial "file:$work/console.log" -serial "file:$work/results.log" \
-	-kernel "$MPX_VMLINUZ" -initrd "$work/initrd.gz" \
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=6 mpx.mode=$mode mpx.tests=$list" \
-	</dev/null >"$work/qemu.out" 2>&1 &
-qpid=$!
+boots &
+bpid=$!
 if [ "$mode" = demo ]; then
 	# The demo's own output is the show; protocol lines stay out of it.
-	tail -n +1 -f --pid=$qpid "$work/results.log" | tr -d '\r' |
-		grep --line-buffered -vE '^(MPX-|ok |# running)' >&2 &
+	tail -n +1 -f --pid=$bpid "$work/results.log" |
+		grep --line-buffered -vE '^(MPX-|ok |# running)' | sed -u 's/\r//g' >&2 &
 else
-	tail -n +1 -f --pid=$qpid "$work/results.log" | tr -d '\r' |
-		grep --line-buffered -E '^(ok|not ok|MPX-|# |BENCH )' | sed -u 's/^/  /' >&2 &
+	# No tr in the pipe: it would hold the lines back until the end of the run.
+	tail -n +1 -f --pid=$bpid "$work/results.log" |
+		grep --line-buffered -E '^(ok|not ok|MPX-|# |BENCH )' | sed -u 's/\r//g; s/^/  /' >&2 &
 fi
 tpid=$!
-wait $qpid && qrc=0 || qrc=$?
+wait $bpid || true
 wait $tpid || true
-[ $qrc -eq 0 ] || msg "qemu ended with status $qrc (124: whole-boot deadline)"
 
 # Turn the guest's lines into TAP; a test that never reported END failed.
 tap=${tap:-$work/results.tap}
@@ -108,6 +165,7 @@ awk -v names="${names[*]}" -v con="$work/console.log" '
 BEGIN { n = split(names, want, " ") }
 /^MPX-BEGIN / { cur = $2; begun[cur] = 1 }
 /^MPX-END / { ended[$2] = 1 }
+/^MPX-REBOOT / { ended[$2] = 0 }
 /^(ok|not ok) / { line[++k] = $0 }
 /^# / { line[++k] = $0 }
 END {
