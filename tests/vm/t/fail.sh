@@ -191,13 +191,21 @@ flap_part() {
 	wait_for 15 ios_above "$b" $((b1 + 500))
 	check "$tr: flap: no I/O on quarantined $a (+$(($(path_ios "$a") - a1)))" \
 		[ $(($(path_ios "$a") - a1)) -le 16 ]
-	killall -INT fio
+	# Both end at their runtime: fio interrupted while it verifies may
+	# leave its latency log empty.
 	wait $fpid
 	wait $rpid
+	ls -l /tmp/flap*.log | sed 's/^/# /'
 	fio_clean /tmp/flap.out || sed 's/^/# /' /tmp/flap.out | tail -n 20
 	check "$tr: flap: fio verify clean" fio_clean /tmp/flap.out
 	check "$tr: flap: reads without an error" \
 		[ "$(grep '^3;' /tmp/flapr.out | cut -d';' -f5)" = 0 ]
+	# A gap means nothing without the completions around it.
+	nr=$(wc -l </tmp/flapr_lat.1.log 2>/dev/null || echo 0)
+	nv=$(wc -l </tmp/flap_lat.1.log 2>/dev/null || echo 0)
+	diag "latency logs: reads $nr, verify job $nv completions"
+	check "$tr: flap: both latency logs hold the run ($nr, $nv >= 1000)" \
+		[ "$nr" -ge 1000 -a "$nv" -ge 1000 ]
 	set -- $(max_gap /tmp/flapr_lat.1.log)
 	check "$tr: flap: reads never stopped for 2 s (longest gap $1 ms)" [ "$1" -lt 2000 ]
 	[ "$1" -lt 1000 ] || log_window $((t0 + $2 - 1000)) $((t0 + $2 + $1 + 2000))
