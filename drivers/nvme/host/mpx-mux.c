@@ -792,19 +792,30 @@ int nvme_mpx_mux_set_ranges(struct nvme_ns_head *head,
 	return 0;
 }
 
+/* Turn one NVME_MPX_MUX_* @bit on or off; head->lock held. */
+static int mpx_mux_switch(struct nvme_ns_head *head, unsigned long bit,
+			  bool on)
+{
+	int ret = mpx_mux_bs_ready(head);
+
+	if (ret)
+		return ret;
+	if (on)
+		set_bit(ilog2(bit), &head->mpx.mux_on);
+	else
+		clear_bit(ilog2(bit), &head->mpx.mux_on);
+	return 0;
+}
+
 int nvme_mpx_mux_set_hedge(struct nvme_ns_head *head, int hedge_us)
 {
 	int ret;
 
 	mutex_lock(&head->lock);
-	ret = mpx_mux_bs_ready(head);
-	if (!ret) {
+	ret = mpx_mux_switch(head, NVME_MPX_MUX_HEDGE,
+			     hedge_us != NVME_MPX_HEDGE_OFF);
+	if (!ret)
 		WRITE_ONCE(head->mpx.hedge_us, hedge_us);
-		if (hedge_us != NVME_MPX_HEDGE_OFF)
-			set_bit(ilog2(NVME_MPX_MUX_HEDGE), &head->mpx.mux_on);
-		else
-			clear_bit(ilog2(NVME_MPX_MUX_HEDGE), &head->mpx.mux_on);
-	}
 	mutex_unlock(&head->lock);
 	return ret;
 }
@@ -815,13 +826,7 @@ int nvme_mpx_mux_set_rt(struct nvme_ns_head *head, bool on)
 	int ret;
 
 	mutex_lock(&head->lock);
-	ret = mpx_mux_bs_ready(head);
-	if (!ret) {
-		if (on)
-			set_bit(ilog2(NVME_MPX_MUX_RT), &head->mpx.mux_on);
-		else
-			clear_bit(ilog2(NVME_MPX_MUX_RT), &head->mpx.mux_on);
-	}
+	ret = mpx_mux_switch(head, NVME_MPX_MUX_RT, on);
 	mutex_unlock(&head->lock);
 	return ret;
 }

@@ -195,7 +195,6 @@ flap_part() {
 	# leave its latency log empty.
 	wait $fpid
 	wait $rpid
-	ls -l /tmp/flap*.log | sed 's/^/# /'
 	fio_clean /tmp/flap.out || sed 's/^/# /' /tmp/flap.out | tail -n 20
 	check "$tr: flap: fio verify clean" fio_clean /tmp/flap.out
 	check "$tr: flap: reads without an error" \

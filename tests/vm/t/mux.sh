@@ -79,6 +79,20 @@ hb() {
 	echo "$(awk -F, '$2 > m { m = $2 } END { printf "%d", m / 1000 }' "$log"_lat.1.log) \
 $(fio_clean "$log.out" && echo clean || echo error) $(wc -l <"$log"_lat.1.log)"
 }
+# hb_blackholed LOG [fio options]: a 12 s heartbeat whose first path is
+# blackholed from 3 s into it to its end (the fault's schedule, not a
+# wait); prints what hb prints.
+hb_blackholed() {
+	local log=$1 hpid
+	shift
+	hb 12 "$log" "$@" >"$log.res" &
+	hpid=$!
+	sleep 3
+	blackhole "$tr" 1
+	wait $hpid
+	unblackhole
+	cat "$log.res"
+}
 echo "$((SLOT * per))-$((SLOT * per + per - 1))" >$H/mpx_multiplex
 diag "multiplexed: $(cat $H/mpx_multiplex)"
 set -- $(hb 12 /tmp/hbn)
@@ -88,13 +102,7 @@ check "$tr: heartbeat healthy: clean" [ "$2" = clean ]
 m0=$(mstat 1)
 check "$tr: heartbeat I/O multiplexed" [ "$m0" -ge "$3" ]
 
-hb 12 /tmp/hbb >/tmp/hbb.res &
-hpid=$!
-sleep 3
-blackhole "$tr" 1
-wait $hpid
-unblackhole
-set -- $(cat /tmp/hbb.res)
+set -- $(hb_blackholed /tmp/hbb)
 diag "heartbeat, $a blackholed, multiplexed: worst $1 us, $2, $3 I/Os; degraded $(mstat 2)"
 check "$tr: heartbeat with $a blackholed: clean" [ "$2" = clean ]
 check "$tr: heartbeat with $a blackholed: worst $1 us < 2 x $norm us" [ "$1" -lt $((2 * norm)) ]
@@ -103,13 +111,7 @@ check "$tr: both paths back" wait_for 90 both_live
 
 # Without multiplexing, for the record (the benchmark compares them).
 echo none >$H/mpx_multiplex
-hb 12 /tmp/hbo >/tmp/hbo.res &
-hpid=$!
-sleep 3
-blackhole "$tr" 1
-wait $hpid
-unblackhole
-set -- $(cat /tmp/hbo.res)
+set -- $(hb_blackholed /tmp/hbo)
 diag "heartbeat, $a blackholed, NOT multiplexed: worst $1 us, $2, $3 I/Os"
 check "$tr: both paths back again" wait_for 90 both_live
 
@@ -139,14 +141,8 @@ check "$tr: real-time writes multiplexed ($m1)" [ "$m1" -ge 16 ]
 check "$tr: ... down both paths (+$(($(path_ios "$a") - pa)), +$(($(path_ios "$b") - pb)))" \
 	[ $(($(path_ios "$a") - pa)) -ge 16 -a $(($(path_ios "$b") - pb)) -ge 16 ]
 check "$tr: real-time writes landed ($(rtdata))" [ "$(rtdata)" = 43 ]
-hb 12 /tmp/hbr --prioclass=1 --prio=4 >/tmp/hbr.res &
-hpid=$!
-sleep 3
 m0=$(mstat 1)
-blackhole "$tr" 1
-wait $hpid
-unblackhole
-set -- $(cat /tmp/hbr.res)
+set -- $(hb_blackholed /tmp/hbr --prioclass=1 --prio=4)
 diag "heartbeat in the real-time class, $a blackholed: worst $1 us, $2, $3 I/Os"
 check "$tr: real-time heartbeat with $a blackholed: clean" [ "$2" = clean ]
 check "$tr: real-time heartbeat with $a blackholed: worst $1 us < 2 x $norm us" \
