@@ -12,12 +12,15 @@
 # Two work trees share the cache: the base's key covers only the part of this
 # script that builds it, a stale base is removed only when it is a day old,
 # and the overlay and initrd are written under temporary names and renamed,
-# so one tree's run never deletes or tears the other's files.
-# Usage: mkinitramfs.sh OUTDIR
+# so one tree's run never deletes or tears the other's files. The initrd
+# goes to INITRD (default OUTDIR/initrd.gz): a run passes its own work dir,
+# so that another tree's run cannot swap it before it is copied.
+# Usage: mkinitramfs.sh OUTDIR [INITRD]
 set -euo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 resolve_kver
 out=$1
+initrd=${2:-$out/initrd.gz}
 mkdir -p "$out"
 
 bins="/usr/sbin/nvme /usr/bin/fio /usr/bin/ip /usr/sbin/ip /usr/sbin/tc /usr/bin/tc
@@ -125,6 +128,6 @@ for b in "$MPX_TOP/tools/nvme-mpx" "$(command -v jq)"; do
 done
 cp "$MPX_TOP/scripts/install.sh" "$o/usr/share/nvme-mpx/install.sh" 2>/dev/null || true
 (cd "$o" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 >"$out/overlay.cpio.gz.$$")
-cat "$base" "$out/overlay.cpio.gz.$$" >"$out/initrd.gz.$$"
+cat "$base" "$out/overlay.cpio.gz.$$" >"$initrd.$$"
 mv "$out/overlay.cpio.gz.$$" "$out/overlay.cpio.gz"
-mv "$out/initrd.gz.$$" "$out/initrd.gz"
+mv "$initrd.$$" "$initrd"

@@ -45,8 +45,7 @@ fi
 # MPX_VM_OUT lets two guests run side by side (a benchmark and a test).
 work=${MPX_VM_OUT:-$MPX_TOP/out/vm}
 mkdir -p "$work"
-"$MPX_TOP/tests/vm/mkinitramfs.sh" "$MPX_CACHE/initramfs/$MPX_ABI" >&2
-cp "$MPX_CACHE/initramfs/$MPX_ABI/initrd.gz" "$work/initrd.gz"
+"$MPX_TOP/tests/vm/mkinitramfs.sh" "$MPX_CACHE/initramfs/$MPX_ABI" "$work/initrd.gz" >&2
 
 # KVM where Debian's kernel really boots under it (not on every host: a
 # nested KVM may refuse its CPU model); otherwise TCG. Probed once per host.
