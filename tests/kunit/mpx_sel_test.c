@@ -862,6 +862,107 @@ static void mpx_test_as_order(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), c);
 }
 
+/*
+ * The failover interval keeps a usable active path against every better
+ * one, a pin included; a path that cannot carry I/O is left at once.
+ */
+static void mpx_test_as_interval(struct kunit *test)
+{
+	struct mpx_test *t = test->priv;
+	struct nvme_ns *a, *b;
+
+	a = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
+	b = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
+	mpx_test_use(test, &nvme_mpx_as);
+	t->head->mpx.failover_interval_ms = 600000;
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), a);
+	a->ctrl->state = NVME_CTRL_RESETTING;
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), b);
+
+	/* a is back and preferred, but b was moved to just now. */
+	a->ctrl->state = NVME_CTRL_LIVE;
+	a->mpx.priority = 10;
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), b);
+	set_bit(NVME_MPX_P_PINNED, &a->mpx.flags);
+	b->ana_state = NVME_ANA_NONOPTIMIZED;
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), b);
+	KUNIT_EXPECT_PTR_EQ(test, nvme_mpx_as_active(t_pol(test)), b);
+
+	/* Held by failback or quarantine: no longer kept. */
+	set_bit(NVME_MPX_P_HELD, &b->mpx.flags);
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), a);
+	clear_bit(NVME_MPX_P_HELD, &b->mpx.flags);
+
+	/* a was moved to just now: the better b has to wait too. */
+	clear_bit(NVME_MPX_P_PINNED, &a->mpx.flags);
+	b->ana_state = NVME_ANA_OPTIMIZED;
+	b->mpx.priority = 20;
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), a);
+
+	/* No interval: the best path wins at once. */
+	t->head->mpx.failover_interval_ms = 0;
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), b);
+}
+
+static void mpx_test_endio(struct bio *bio)
+{
+	(*(int *)bio->bi_private)++;
+}
+
+/* The failover count rides on the bio and leaves it as it came. */
+static void mpx_test_fo_budget(struct kunit *test)
+{
+	struct bio *bio = bio_kmalloc(0, GFP_KERNEL);
+	int ended = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, bio);
+	bio_init(bio, NULL, NULL, 0, REQ_OP_READ);
+	bio->bi_end_io = mpx_test_endio;
+	bio->bi_private = &ended;
+	KUNIT_EXPECT_TRUE(test, nvme_mpx_fo_budget(bio, 2));
+	KUNIT_EXPECT_TRUE(test, nvme_mpx_fo_budget(bio, 2));
+	KUNIT_EXPECT_FALSE(test, nvme_mpx_fo_budget(bio, 2));
+	/* A lower budget counts what was already spent. */
+	KUNIT_EXPECT_FALSE(test, nvme_mpx_fo_budget(bio, 1));
+	KUNIT_EXPECT_EQ(test, ended, 0);
+	bio_endio(bio);
+	KUNIT_EXPECT_EQ(test, ended, 1);
+	KUNIT_EXPECT_TRUE(test, bio->bi_end_io == mpx_test_endio);
+	KUNIT_EXPECT_PTR_EQ(test, bio->bi_private, (void *)&ended);
+	bio_uninit(bio);
+	kfree(bio);
+}
+
+static const char *mpx_test_ev(u8 from, u8 to)
+{
+	return nvme_mpx_ev_name(from, to) ?: "-";
+}
+
+/* One event per reported change; a new path is silent until it is up. */
+static void mpx_test_ev_names(struct kunit *test)
+{
+	KUNIT_EXPECT_STREQ(test, mpx_test_ev(NVME_MPX_EV_NEW, NVME_MPX_EV_UP), "-");
+	KUNIT_EXPECT_STREQ(test, mpx_test_ev(NVME_MPX_EV_NEW, NVME_MPX_EV_DOWN), "-");
+	KUNIT_EXPECT_STREQ(test, mpx_test_ev(NVME_MPX_EV_NEW, NVME_MPX_EV_GONE), "-");
+	KUNIT_EXPECT_STREQ(test, mpx_test_ev(NVME_MPX_EV_UP, NVME_MPX_EV_UP), "-");
+	KUNIT_EXPECT_STREQ(test, mpx_test_ev(NVME_MPX_EV_UP, NVME_MPX_EV_DOWN),
+			   "path_failed");
+	KUNIT_EXPECT_STREQ(test, mpx_test_ev(NVME_MPX_EV_UP, NVME_MPX_EV_GONE),
+			   "path_failed");
+	KUNIT_EXPECT_STREQ(test, mpx_test_ev(NVME_MPX_EV_DOWN, NVME_MPX_EV_GONE), "-");
+	KUNIT_EXPECT_STREQ(test, mpx_test_ev(NVME_MPX_EV_DOWN, NVME_MPX_EV_UP),
+			   "path_reinstated");
+	KUNIT_EXPECT_STREQ(test, mpx_test_ev(NVME_MPX_EV_UP, NVME_MPX_EV_QUARANTINED),
+			   "path_quarantined");
+	KUNIT_EXPECT_STREQ(test, mpx_test_ev(NVME_MPX_EV_DOWN, NVME_MPX_EV_QUARANTINED),
+			   "path_quarantined");
+	KUNIT_EXPECT_STREQ(test, mpx_test_ev(NVME_MPX_EV_QUARANTINED, NVME_MPX_EV_DOWN),
+			   "path_failed");
+	KUNIT_EXPECT_STREQ(test, mpx_test_ev(NVME_MPX_EV_QUARANTINED, NVME_MPX_EV_UP),
+			   "path_reinstated");
+	KUNIT_EXPECT_STREQ(test, mpx_test_ev(NVME_MPX_EV_GONE, NVME_MPX_EV_UP), "-");
+}
+
 /* ---- failback over a simulated clock ---- */
 
 static void mpx_test_fb_hold(struct kunit *test)
@@ -1178,6 +1279,9 @@ static struct kunit_case mpx_path_cases[] = {
 	KUNIT_CASE(mpx_test_wrr_split),
 	KUNIT_CASE(mpx_test_wrr_tiers_and_join),
 	KUNIT_CASE(mpx_test_as_order),
+	KUNIT_CASE(mpx_test_as_interval),
+	KUNIT_CASE(mpx_test_fo_budget),
+	KUNIT_CASE(mpx_test_ev_names),
 	KUNIT_CASE(mpx_test_fb_hold),
 	KUNIT_CASE(mpx_test_fb_timeline),
 	KUNIT_CASE(mpx_test_fb_manual),

@@ -70,9 +70,10 @@ void nvme_failover_req(struct request *req)
 	struct nvme_ns *ns = req->q->queuedata;
 	struct nvme_ns_head *head = ns->head;
 	u16 status = nvme_req(req)->status & NVME_SCT_SC_MASK;
-	struct bio_list bios = BIO_EMPTY_LIST;
+	unsigned int max = READ_ONCE(head->mpx.failover_max);
+	struct bio_list bios = BIO_EMPTY_LIST, spent = BIO_EMPTY_LIST;
 	unsigned long flags;
-	struct bio *bio;
+	struct bio *bio, *next;
 
 	nvme_mpx_path_event(ns, NVME_MPX_PATH_FAILED);
 	/* Counted on the path when the request completes below. */
@@ -93,6 +94,16 @@ void nvme_failover_req(struct request *req)
 
 	/* Steal the bios first, fix them up without holding the lock. */
 	blk_steal_bios(&bios, req);
+	if (unlikely(max)) {
+		/* Bios out of failovers end here, with this path's error. */
+		next = bio_list_get(&bios);
+		while ((bio = next)) {
+			next = bio->bi_next;
+			bio->bi_next = NULL;
+			bio_list_add(nvme_mpx_fo_budget(bio, max) ? &bios : &spent,
+				     bio);
+		}
+	}
 	bio_list_for_each(bio, &bios) {
 		bio_set_dev(bio, head->disk->part0);
 		/* The next path's queue has no poll context for this bio. */
@@ -111,6 +122,13 @@ void nvme_failover_req(struct request *req)
 		spin_lock_irqsave(&head->requeue_lock, flags);
 		bio_list_merge(&head->requeue_list, &bios);
 		spin_unlock_irqrestore(&head->requeue_lock, flags);
+	}
+
+	while ((bio = bio_list_pop(&spent))) {
+		atomic_long_inc(&head->mpx.fo_exhausted);
+		bio->bi_status = status == NVME_SC_HOST_PATH_ERROR ?
+				 BLK_STS_TRANSPORT : BLK_STS_IOERR;
+		bio_endio(bio);
 	}
 
 	nvme_req(req)->status = 0;
@@ -235,6 +253,7 @@ void nvme_kick_requeue_lists(struct nvme_ctrl *ctrl)
 		if (live)
 			nvme_mpx_path_returned(ns, NVME_MPX_RET_RECONNECT);
 		mpx_kick_requeue(ns->head);
+		nvme_mpx_event_kick(ns->head);
 		if (live)
 			disk_uevent(ns->head->disk, KOBJ_CHANGE);
 	}
@@ -357,12 +376,17 @@ static void mpx_submit_bio(struct bio *bio)
 	} else if (nvme_mpx_nopath_wait(head, mpx_path_may_return(head))) {
 		dev_warn_ratelimited(dev, "no usable path - requeuing I/O\n");
 		atomic_long_inc(&head->mpx.requeued);
+		if (!test_bit(NVME_MPX_H_QUEUEING, &head->mpx.flags) &&
+		    !test_and_set_bit(NVME_MPX_H_QUEUEING, &head->mpx.flags))
+			nvme_mpx_event_kick(head);
 		trace_nvme_mpx_requeue(head->disk->disk_name,
 				       bio->bi_iter.bi_sector, false);
 		mpx_requeue_bio(head, bio);
 	} else {
 		dev_warn_ratelimited(dev, "no available path - failing I/O\n");
 		atomic_long_inc(&head->mpx.failed_no_path);
+		if (test_and_clear_bit(NVME_MPX_H_QUEUEING, &head->mpx.flags))
+			nvme_mpx_event_kick(head);
 		trace_nvme_mpx_requeue(head->disk->disk_name,
 				       bio->bi_iter.bi_sector, true);
 		bio_io_error(bio);
@@ -517,6 +541,7 @@ int nvme_mpath_alloc_disk(struct nvme_ctrl *ctrl, struct nvme_ns_head *head)
 	nvme_mpx_head_init(head);
 	nvme_mpx_fail_init(head);
 	nvme_mpx_mux_init(head);
+	nvme_mpx_event_init(head);
 
 	/*
 	 * Private namespaces get a head disk as well when the subsystem can
@@ -592,6 +617,7 @@ void nvme_mpath_remove_path(struct nvme_ns *ns)
 		return;
 	nvme_mpx_unlink_path(ns);
 	nvme_mpx_path_event(ns, NVME_MPX_PATH_REMOVED);
+	nvme_mpx_event_path_removed(ns);
 }
 
 void nvme_mpath_shutdown_disk(struct nvme_ns_head *head)
@@ -600,6 +626,7 @@ void nvme_mpath_shutdown_disk(struct nvme_ns_head *head)
 		return;
 	if (!test_and_clear_bit(NVME_NSHEAD_DISK_LIVE, &head->flags))
 		return;
+	nvme_mpx_event_stop(head);
 	nvme_cdev_del(&head->cdev, &head->cdev_device);
 	/*
 	 * With DISK_LIVE clear, mpx_path_may_return() is false: once current
@@ -622,6 +649,7 @@ void nvme_mpath_remove_disk(struct nvme_ns_head *head)
 	mpx_kick_requeue(head);
 	flush_work(&head->requeue_work);
 	flush_work(&head->partition_scan_work);
+	nvme_mpx_event_exit(head);
 	nvme_mpx_head_exit(head);
 	nvme_mpx_head_exit_policy(head);
 	put_disk(head->disk);

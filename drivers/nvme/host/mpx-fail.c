@@ -25,6 +25,10 @@
  *
  * No path.  Per head queue_if_no_path: auto (queue while a controller may
  * come back: what 6.12 does), fail at once, N seconds, or forever.
+ *
+ * Failover budget.  An I/O may fail over at most failover_max times, then
+ * it fails with the last path's error: a fabric that breaks every path in
+ * turn cannot keep one I/O going round for ever.
  */
 #include <linux/jiffies.h>
 #include <kunit/visibility.h>
@@ -362,6 +366,8 @@ static void mpx_nopath_work(struct work_struct *work)
 				   since + qnp * HZ - jiffies);
 		return;
 	}
+	if (test_and_clear_bit(NVME_MPX_H_QUEUEING, &h->flags))
+		nvme_mpx_event_kick(head);
 	if (!test_and_set_bit(NVME_MPX_H_NOPATH_EXPIRED, &h->flags))
 		dev_warn(disk_to_dev(head->disk),
 			 "no usable path for %d s (queue_if_no_path): failing queued and new I/O\n",
@@ -399,7 +405,55 @@ void nvme_mpx_nopath_over(struct nvme_ns_head *head)
 {
 	WRITE_ONCE(head->mpx.nopath_since, 0);
 	clear_bit(NVME_MPX_H_NOPATH_EXPIRED, &head->mpx.flags);
+	if (test_and_clear_bit(NVME_MPX_H_QUEUEING, &head->mpx.flags))
+		nvme_mpx_event_kick(head);
 }
+
+/* ---- failover budget ---- */
+
+/*
+ * The count rides on the bio: its completion is hooked, as dm does, the
+ * first time it fails over.  Only bios that fail over pay for it.
+ */
+struct mpx_fo_hook {
+	bio_end_io_t	*end_io;
+	void		*private;
+	unsigned int	count;
+};
+
+static void mpx_fo_end_io(struct bio *bio)
+{
+	struct mpx_fo_hook *hk = bio->bi_private;
+
+	bio->bi_end_io = hk->end_io;
+	bio->bi_private = hk->private;
+	kfree(hk);
+	bio_endio(bio);
+}
+
+/*
+ * Count one more failover of @bio: false if that is more than @max.  A bio
+ * whose count cannot be allocated is not counted, never failed for it.
+ */
+bool nvme_mpx_fo_budget(struct bio *bio, unsigned int max)
+{
+	struct mpx_fo_hook *hk;
+
+	if (bio->bi_end_io == mpx_fo_end_io) {
+		hk = bio->bi_private;
+		return ++hk->count <= max;
+	}
+	hk = kmalloc(sizeof(*hk), GFP_ATOMIC | __GFP_NOWARN);
+	if (!hk)
+		return true;
+	hk->end_io = bio->bi_end_io;
+	hk->private = bio->bi_private;
+	hk->count = 1;
+	bio->bi_end_io = mpx_fo_end_io;
+	bio->bi_private = hk;
+	return hk->count <= max;
+}
+EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_fo_budget);
 
 void nvme_mpx_fail_init(struct nvme_ns_head *head)
 {
@@ -413,6 +467,8 @@ void nvme_mpx_fail_init(struct nvme_ns_head *head)
 	h->flap_hold_secs = 60;
 	h->queue_if_no_path = NVME_MPX_QNP_AUTO;
 	h->write_quiesce_ms = NVME_MPX_WQ_AUTO;
+	h->failover_max = 0;
+	h->failover_interval_ms = 0;
 	bio_list_init(&h->quiesce_list);
 	INIT_DELAYED_WORK(&h->stall_work, mpx_stall_work);
 	INIT_DELAYED_WORK(&h->nopath_work, mpx_nopath_work);

@@ -9,6 +9,11 @@
  * in.  When the active path fails, the next in that order takes over on
  * the next I/O.  Whether I/O moves back when a better path returns is the
  * failback policy's business (mpx-health.c), not the selector's.
+ *
+ * The head's failover interval keeps the active path for that long after
+ * each move while it is still usable (not held), against every better
+ * path: two hosts or a flapping fabric cannot make it ping-pong.  A path
+ * that cannot carry I/O is always left at once.
  */
 #include <linux/slab.h>
 #include <kunit/visibility.h>
@@ -18,27 +23,53 @@
 struct mpx_as {
 	/* Last path handed out; only to report switches and for sysfs. */
 	struct nvme_ns *active;
+	/* jiffies of the last move of @active */
+	unsigned long moved;
 };
 
+/*
+ * @arg: the active path while the failover interval holds it (it wins
+ * outright), else NULL.  Then the pinned path, then tier and priority.
+ */
 static u64 mpx_as_key(struct nvme_ns *ns, enum nvme_mpx_tier tier, void *arg)
 {
-	if (tier < NVME_MPX_TIER_HELD &&
-	    test_bit(NVME_MPX_P_PINNED, &ns->mpx.flags))
+	if (tier >= NVME_MPX_TIER_HELD)
+		return nvme_mpx_key(tier, 257 - READ_ONCE(ns->mpx.priority));
+	if (ns == arg)
 		return 0;
-	return nvme_mpx_key(tier, 256 - READ_ONCE(ns->mpx.priority));
+	if (test_bit(NVME_MPX_P_PINNED, &ns->mpx.flags))
+		return 1;
+	return nvme_mpx_key(tier, 257 - READ_ONCE(ns->mpx.priority));
+}
+
+/* The path the failover interval holds on to, if any. */
+static struct nvme_ns *mpx_as_hold(struct mpx_as *as,
+				   struct nvme_ns_head *head,
+				   struct nvme_ns *old)
+{
+	unsigned int ms = READ_ONCE(head->mpx.failover_interval_ms);
+
+	if (likely(!ms) || !old)
+		return NULL;
+	if (time_after_eq(jiffies, READ_ONCE(as->moved) + msecs_to_jiffies(ms)))
+		return NULL;
+	return old;
 }
 
 struct nvme_ns *nvme_mpx_as_select(struct nvme_mpx_policy *pol,
 				   struct nvme_ns_head *head, int node)
 {
-	struct nvme_ns *best = nvme_mpx_cheapest(head, mpx_as_key, NULL);
 	struct mpx_as *as = pol->priv;
-	struct nvme_ns *old;
+	struct nvme_ns *old = READ_ONCE(as->active);
+	struct nvme_ns *best = nvme_mpx_cheapest(head, mpx_as_key,
+						 mpx_as_hold(as, head, old));
 
 	/* Rare: report each change of the active path exactly once. */
-	old = READ_ONCE(as->active);
 	if (unlikely(best != old) && best && cmpxchg(&as->active, old, best) == old) {
 		const char *hn = head->disk ? head->disk->disk_name : "?";
+
+		WRITE_ONCE(as->moved, jiffies);
+		nvme_mpx_event_kick(head);
 
 		trace_nvme_mpx_switch(hn, nvme_mpx_path_name(old),
 				      nvme_mpx_path_name(best));

@@ -265,11 +265,12 @@ static ssize_t mpx_head_stat_show(struct device *dev,
 {
 	struct nvme_mpx_head *h = &mpx_dev_head(dev)->mpx;
 
-	return sysfs_emit(buf, "%lu %lu %lu %lu\n",
+	return sysfs_emit(buf, "%lu %lu %lu %lu %lu\n",
 			  atomic_long_read(&h->failovers),
 			  atomic_long_read(&h->requeued),
 			  atomic_long_read(&h->failed_no_path),
-			  atomic_long_read(&h->quiesced));
+			  atomic_long_read(&h->quiesced),
+			  atomic_long_read(&h->fo_exhausted));
 }
 
 /* One name, two meanings: the disk decides which one it shows. */
@@ -522,6 +523,9 @@ static MPX_UINT_ATTR(mpx_stall_max_ms, stall_max_ms, 0, 600000);
 static MPX_UINT_ATTR(mpx_flap_limit, flap_limit, 0, 1000);
 static MPX_UINT_ATTR(mpx_flap_window_secs, flap_window_secs, 1, 86400);
 static MPX_UINT_ATTR(mpx_flap_hold_secs, flap_hold_secs, 1, 86400);
+static MPX_UINT_ATTR(mpx_failover_max, failover_max, 0, 1000);
+static MPX_UINT_ATTR(mpx_failover_interval_ms, failover_interval_ms, 0,
+		     600000);
 
 /* A ceiling (other than 0, off) below the floor makes no sense. */
 static bool mpx_stall_limits_ok(struct nvme_mpx_head *h,
@@ -656,6 +660,8 @@ static struct attribute *nvme_mpx_attrs[] = {
 	&mpx_attr_mpx_flap_limit.attr.attr,
 	&mpx_attr_mpx_flap_window_secs.attr.attr,
 	&mpx_attr_mpx_flap_hold_secs.attr.attr,
+	&mpx_attr_mpx_failover_max.attr.attr,
+	&mpx_attr_mpx_failover_interval_ms.attr.attr,
 	&dev_attr_mpx_multiplex.attr,
 	&dev_attr_mpx_hedge.attr,
 	&dev_attr_mpx_multiplex_rt.attr,

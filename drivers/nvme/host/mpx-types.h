@@ -9,7 +9,9 @@
 
 #include <linux/atomic.h>
 #include <linux/bio.h>
+#include <linux/blkdev.h>
 #include <linux/cache.h>
+#include <linux/mutex.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
@@ -29,6 +31,8 @@ enum {
  * @held_until: jiffies at which a hold ends; 0 while held indefinitely
  * @priority: active-standby rank, higher is preferred (0-255)
  * @weight: share of I/O under the weighted selector (1-1000)
+ * @ev_state: what the last uevent said about the path (mpx-event.c)
+ * @ev_why: why it was last reported down
  * @inflight: requests started on this path and not completed yet
  * @lat_ewma: completion latency in ns, moving average of successful I/O
  * @qd_ewma: in-flight count seen at completion, moving average, x16
@@ -55,6 +59,8 @@ struct nvme_mpx_path {
 	unsigned long		held_until;
 	u8			priority;
 	u16			weight;
+	u8			ev_state;
+	u8			ev_why;
 
 	atomic_t		inflight ____cacheline_aligned_in_smp;
 	u64			lat_ewma;
@@ -100,11 +106,13 @@ struct nvme_mpx_path {
 #define NVME_MPX_HEDGE_MAX_US	10000000
 
 struct nvme_mpx_ranges;
+struct nvme_mpx_page_cache;
 
 /* nvme_mpx_head.flags */
 enum {
 	NVME_MPX_H_WATCHING,	/* the stall watchdog is armed */
 	NVME_MPX_H_NOPATH_EXPIRED, /* queue_if_no_path ran out: fail I/O */
+	NVME_MPX_H_QUEUEING,	/* bios are parked for want of a path */
 };
 
 /**
@@ -137,12 +145,20 @@ enum {
  * @hedge_us: NVME_MPX_HEDGE_* or the hedging delay in microseconds
  * @mux_bs: clones of multiplexed and hedged bios, set up on first use
  * @mux_bs_ready: @mux_bs is initialised
+ * @page_cache: clones' private pages, recycled per CPU (with @mux_bs)
  * @hedge_pending: hedging timers and work items that may still touch the
  *	head; the head waits for them before it goes away
  * @muxed: bios sent down every usable path
  * @mux_degraded: multiplexed bios on which at least one path failed
  * @hedged: hedging reads sent to a second path
  * @hedge_won: hedging reads that completed first
+ * @failover_max: failovers one bio may make before it fails; 0: no limit
+ * @failover_interval_ms: least time between two moves of the active path
+ * @fo_exhausted: bios failed because they used up @failover_max
+ * @ev_lock: serialises sending uevents (mpx-event.c)
+ * @ev_work: finds and sends them
+ * @ev_active: the active path's name as last reported
+ * @ev_queueing: whether I/O was last reported waiting for a path
  */
 struct nvme_mpx_head {
 	unsigned int		failback;
@@ -173,11 +189,21 @@ struct nvme_mpx_head {
 	int			hedge_us;
 	struct bio_set		mux_bs;
 	bool			mux_bs_ready;
+	struct nvme_mpx_page_cache __percpu *page_cache;
 	atomic_t		hedge_pending;
 	atomic_long_t		muxed;
 	atomic_long_t		mux_degraded;
 	atomic_long_t		hedged;
 	atomic_long_t		hedge_won;
+
+	unsigned int		failover_max;
+	unsigned int		failover_interval_ms;
+	atomic_long_t		fo_exhausted;
+
+	struct mutex		ev_lock;	/* see @ev_lock above */
+	struct work_struct	ev_work;
+	char			ev_active[DISK_NAME_LEN];
+	bool			ev_queueing;
 };
 
 #endif /* _NVME_MPX_TYPES_H */

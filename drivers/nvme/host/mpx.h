@@ -332,6 +332,7 @@ bool nvme_mpx_nopath_wait(struct nvme_ns_head *head, bool may_return);
 void nvme_mpx_nopath_over(struct nvme_ns_head *head);
 void nvme_mpx_fail_init(struct nvme_ns_head *head);
 void nvme_mpx_fail_exit(struct nvme_ns_head *head);
+bool nvme_mpx_fo_budget(struct bio *bio, unsigned int max);
 
 /* Multiplexed I/O and hedged reads (mpx-mux.c). */
 
@@ -404,6 +405,37 @@ int nvme_mpx_mux_set_rt(struct nvme_ns_head *head, bool on);
 u64 nvme_mpx_hedge_delay_ns(int hedge_us, u64 lat_ewma_ns);
 void nvme_mpx_mux_init(struct nvme_ns_head *head);
 void nvme_mpx_mux_exit(struct nvme_ns_head *head);
+
+/* Path events as uevents (mpx-event.c). */
+enum nvme_mpx_why {
+	NVME_MPX_WHY_NONE,
+	NVME_MPX_WHY_ADMIN,	/* failed by the admin */
+	NVME_MPX_WHY_STALL,	/* found stalled */
+	NVME_MPX_WHY_RESET,	/* its controller is resetting */
+	NVME_MPX_WHY_RECONNECT,	/* its controller is reconnecting */
+	NVME_MPX_WHY_DELETE,	/* its controller is going away */
+	NVME_MPX_WHY_ANA,	/* ANA state, or an ANA log being re-read */
+	NVME_MPX_WHY_NOT_READY,	/* the namespace is being revalidated */
+	NVME_MPX_WHY_HELD,	/* held by the failback policy */
+	NVME_MPX_WHY_FLAP,	/* quarantined */
+	NVME_MPX_WHY_REMOVED,	/* the path is gone */
+};
+
+/* What a path was last reported as (nvme_mpx_path.ev_state). */
+enum {
+	NVME_MPX_EV_NEW,	/* not reported yet: its first state is silent */
+	NVME_MPX_EV_UP,
+	NVME_MPX_EV_DOWN,
+	NVME_MPX_EV_QUARANTINED,
+	NVME_MPX_EV_GONE,
+};
+
+const char *nvme_mpx_ev_name(u8 from, u8 to);
+void nvme_mpx_event_kick(struct nvme_ns_head *head);
+void nvme_mpx_event_path_removed(struct nvme_ns *ns);
+void nvme_mpx_event_init(struct nvme_ns_head *head);
+void nvme_mpx_event_stop(struct nvme_ns_head *head);
+void nvme_mpx_event_exit(struct nvme_ns_head *head);
 
 /* ANA (mpx-ana.c). */
 const char *nvme_mpx_ana_state_name(enum nvme_ana_state state);
