@@ -938,10 +938,11 @@ static const char *mpx_test_ev(u8 from, u8 to)
 	return nvme_mpx_ev_name(from, to) ?: "-";
 }
 
-/* One event per reported change; a new path is silent until it is up. */
+/* One event per reported change; a new path is reported once it is up. */
 static void mpx_test_ev_names(struct kunit *test)
 {
-	KUNIT_EXPECT_STREQ(test, mpx_test_ev(NVME_MPX_EV_NEW, NVME_MPX_EV_UP), "-");
+	KUNIT_EXPECT_STREQ(test, mpx_test_ev(NVME_MPX_EV_NEW, NVME_MPX_EV_UP),
+			   "path_added");
 	KUNIT_EXPECT_STREQ(test, mpx_test_ev(NVME_MPX_EV_NEW, NVME_MPX_EV_DOWN), "-");
 	KUNIT_EXPECT_STREQ(test, mpx_test_ev(NVME_MPX_EV_NEW, NVME_MPX_EV_GONE), "-");
 	KUNIT_EXPECT_STREQ(test, mpx_test_ev(NVME_MPX_EV_UP, NVME_MPX_EV_UP), "-");

@@ -7,8 +7,9 @@
  * fails, is reinstated or is quarantined, when the active-standby policy's
  * active path moves, and when I/O starts or stops waiting for a path:
  *
- *   NVME_MPX_EVENT   path_failed, path_reinstated, path_quarantined,
- *                    active_changed, queueing_started, queueing_stopped
+ *   NVME_MPX_EVENT   path_added, path_failed, path_reinstated,
+ *                    path_quarantined, active_changed, queueing_started,
+ *                    queueing_stopped
  *   NVME_MPX_PATH    the path (active_changed: the new active path)
  *   NVME_MPX_FROM    active_changed only: the previous active path
  *   NVME_MPX_REASON  why, one word (see mpx_why_names[])
@@ -26,6 +27,7 @@
 
 static const char *const mpx_why_names[] = {
 	[NVME_MPX_WHY_NONE]	= "unknown",
+	[NVME_MPX_WHY_NEW]	= "new",
 	[NVME_MPX_WHY_ADMIN]	= "admin",
 	[NVME_MPX_WHY_STALL]	= "stall",
 	[NVME_MPX_WHY_RESET]	= "reset",
@@ -89,12 +91,15 @@ static u8 mpx_path_ev_state(struct nvme_ns *ns)
 
 /*
  * Which event, if any, a path moving from reported state @from to @to
- * makes; NULL for none.  A new path is silent until it is first up (its
- * arrival is the path disk's own add uevent).  Pure, for KUnit.
+ * makes; NULL for none.  A new path is reported once it is first up:
+ * path disks are hidden, so nothing else tells user space it arrived.
+ * Pure, for KUnit.
  */
 const char *nvme_mpx_ev_name(u8 from, u8 to)
 {
-	if (from == to || from == NVME_MPX_EV_NEW || from == NVME_MPX_EV_GONE)
+	if (from == NVME_MPX_EV_NEW)
+		return to == NVME_MPX_EV_UP ? "path_added" : NULL;
+	if (from == to || from == NVME_MPX_EV_GONE)
 		return NULL;
 	switch (to) {
 	case NVME_MPX_EV_UP:
@@ -145,7 +150,9 @@ static void mpx_path_report(struct nvme_ns_head *head, struct nvme_ns *ns,
 	u8 from = ns->mpx.ev_state;
 	const char *event = nvme_mpx_ev_name(from, to);
 
-	if (to == NVME_MPX_EV_UP)
+	if (from == NVME_MPX_EV_NEW)
+		why = NVME_MPX_WHY_NEW;
+	else if (to == NVME_MPX_EV_UP)
 		why = ns->mpx.ev_why;
 	else if (to == NVME_MPX_EV_QUARANTINED)
 		why = NVME_MPX_WHY_FLAP;
@@ -222,13 +229,18 @@ void nvme_mpx_event_kick(struct nvme_ns_head *head)
 /*
  * nvme-core's hook for every controller state change: a controller that
  * stops being live takes its paths down with no other call to us when
- * nothing is in flight.  May run in atomic context.
+ * nothing is in flight.  Going live is left to nvme_kick_requeue_lists(),
+ * which runs next and first holds paths that failback keeps out: looking
+ * earlier could report a held path up and then down.  May run in atomic
+ * context.
  */
 void nvme_mpath_ctrl_state_changed(struct nvme_ctrl *ctrl)
 {
 	struct nvme_ns *ns;
 	int idx;
 
+	if (nvme_ctrl_state(ctrl) == NVME_CTRL_LIVE)
+		return;
 	idx = srcu_read_lock(&ctrl->srcu);
 	list_for_each_entry_srcu(ns, &ctrl->namespaces, list,
 				 srcu_read_lock_held(&ctrl->srcu))

@@ -419,6 +419,7 @@ enum nvme_mpx_why {
 	NVME_MPX_WHY_HELD,	/* held by the failback policy */
 	NVME_MPX_WHY_FLAP,	/* quarantined */
 	NVME_MPX_WHY_REMOVED,	/* the path is gone */
+	NVME_MPX_WHY_NEW,	/* path_added */
 };
 
 /* What a path was last reported as (nvme_mpx_path.ev_state). */

@@ -3,9 +3,10 @@
 # Path events and the failover budget, on two paths.
 # Events: the head's change uevents (NVME_MPX_*), collected from the
 # kernel's netlink socket by busybox uevent, for an admin fail and
-# reinstate, a port removed and restored, a quarantine, active-standby's
-# active path moving and moving back, and I/O waiting for a path and
-# getting one; each in order, once, with path and reason.
+# reinstate, a port removed and restored, a path removed and a new one, a
+# quarantine, active-standby's active path moving and moving back, and I/O
+# waiting for a path and getting one; each in order, once, with path and
+# reason.
 # Budget: a read held on a slow target is cut off on both paths in turn;
 # with mpx_failover_max 1 it fails with EIO and is counted, with 0 it
 # completes. mpx_failover_interval_ms keeps the active path.
@@ -77,6 +78,16 @@ event_seen "port removed" "path_failed $head $b - (reset|reconnect)"
 port_link 2 "$name"
 event_seen "port restored" "path_reinstated $head $b - (reset|reconnect)"
 wait_for 30 live_paths_is "$head" 2 || not_ok "$tr: both paths back"
+
+# ---- a path removed for good, and a new one ----
+: >$EV
+nvme disconnect -d "$(ctrl_of "$b")" >/dev/null
+event_seen "path removed" "path_failed $head $b - removed"
+host_connect "$tr" 2 "$name" --reconnect-delay=1 --ctrl-loss-tmo=60 ||
+	not_ok "$tr: reconnect port 2"
+wait_for 30 live_paths_is "$head" 2 || not_ok "$tr: a second path again"
+two_paths "$name"
+event_seen "new path" "path_added $head nvme[0-9]+c[0-9]+n[0-9]+ - new"
 
 # ---- quarantine: two returns within the window ----
 : >$EV
