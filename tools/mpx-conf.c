@@ -152,6 +152,11 @@ const char *mpx_origin_name(enum mpx_origin o)
 	return o < ARRAY_SIZE(names) ? names[o] : "?";
 }
 
+static const char *sect_name(enum mpx_sect s)
+{
+	return s < MPX_S_NR ? sect_names[s] : "(unknown)";
+}
+
 /* ---- parser state ------------------------------------------------------ */
 
 struct parser {
@@ -159,6 +164,8 @@ struct parser {
 	FILE *errs;
 	struct mpx_conf *c;
 	struct mpx_conf_block *cur;	/* the open block, or NULL */
+	int skip;			/* nested blocks being skipped */
+	char pending[64];		/* "NAME" alone on the previous line */
 	int line;
 	bool oom;
 };
@@ -472,17 +479,18 @@ static void open_block(struct parser *p, const char *name)
 
 	if (p->cur) {
 		perr(p, "'%.64s {' inside section '%s' (opened on line %d): sections do not nest",
-		     name, sect_names[p->cur->sect], p->cur->line);
+		     name, sect_name(p->cur->sect), p->cur->line);
+		p->skip++;	/* its '}' closes it, not the outer one */
 		return;
 	}
 	s = find_name(sect_names, MPX_S_NR, name);
-	if (s < 0) {
+	if (s < 0 && *name)
 		perr(p,
 		     "unknown section '%.64s' (defaults, blacklist, blacklist_exceptions, array, head, path)",
 		     name);
-		/* Swallow its body as a block of no kind, to resync. */
+	/* An unknown one's body is swallowed as a block of no kind. */
+	if (s < 0)
 		s = MPX_S_NR;
-	}
 	b = realloc(c->blocks, (c->nr_blocks + 1) * sizeof(*b));
 	if (!b) {
 		p->oom = true;
@@ -505,6 +513,10 @@ static void close_block(struct parser *p)
 		perr(p, "'}' without an open section");
 		return;
 	}
+	if (p->skip) {
+		p->skip--;
+		return;
+	}
 	p->cur = NULL;
 	if (b->sect == MPX_S_NR)
 		return;
@@ -513,7 +525,7 @@ static void close_block(struct parser *p)
 		for (m = 0; m < MPX_M_NR; m++)
 			if (b->match[m])
 				break;
-		if (m == MPX_M_NR) {
+		if (m == MPX_M_NR && !b->match_seen) {
 			p->line = b->line;
 			perr(p, "section '%s' has nothing to match (%s)",
 			     sect_names[b->sect],
@@ -561,6 +573,7 @@ static void statement(struct parser *p, const char *key, const char *val)
 			perr(p, "%s given twice in this section", key);
 			return;
 		}
+		b->match_seen = true;
 		if ((m == MPX_M_NGUID || m == MPX_M_UUID) && !hexid_ok(val, 32)) {
 			perr(p, "%s: '%.64s' is not 32 hex digits", key, val);
 			return;
@@ -619,6 +632,8 @@ static void statement(struct parser *p, const char *key, const char *val)
 static void parse_line(struct parser *p, char *line, size_t len)
 {
 	struct tok t[MAX_TOKS];
+	char name[64];
+	bool pending;
 	size_t i;
 	int n;
 
@@ -631,22 +646,42 @@ static void parse_line(struct parser *p, char *line, size_t len)
 			return;
 		}
 	}
+	pending = p->pending[0] != '\0';
+	if (pending)
+		memcpy(name, p->pending, sizeof(name));
+	p->pending[0] = '\0';
 	n = tokenize(p, line, t);
 	if (n <= 0)
+		return;
+	/* Inside an unknown section only its end matters. */
+	if (p->cur && p->cur->sect == MPX_S_NR && !p->skip &&
+	    !(n == 1 && t[0].type == T_CLOSE))
 		return;
 	if (n > 3) {
 		perr(p, "too much on one line (one statement a line: NAME {, } or KEY VALUE)");
 		return;
 	}
+	for (i = 1; i < (size_t)n; i++) {
+		if (t[i].type != T_CLOSE)
+			continue;
+		/* "key value }": say so, and close as meant. */
+		perr(p, "'}' must stand alone on its line");
+		close_block(p);
+		return;
+	}
 	if (t[0].type == T_CLOSE) {
 		if (n > 1)
 			perr(p, "'}' must stand alone on its line");
-		else
-			close_block(p);
+		close_block(p);
 		return;
 	}
 	if (t[0].type == T_OPEN) {
+		if (n == 1 && pending) {
+			open_block(p, name);	/* reported on the line before */
+			return;
+		}
 		perr(p, "'{' without a section name");
+		open_block(p, "");
 		return;
 	}
 	if (t[0].type == T_STRING) {
@@ -654,21 +689,18 @@ static void parse_line(struct parser *p, char *line, size_t len)
 		return;
 	}
 	if (n == 1) {
-		if (find_name(sect_names, MPX_S_NR, t[0].s) >= 0)
+		if (find_name(sect_names, MPX_S_NR, t[0].s) >= 0) {
 			perr(p, "'%s': the '{' must be on the same line", t[0].s);
-		else
+			snprintf(p->pending, sizeof(p->pending), "%s", t[0].s);
+		} else {
 			perr(p, "'%.64s' has no value", t[0].s);
+		}
 		return;
 	}
 	if (t[1].type == T_OPEN) {
 		if (n > 2)
 			perr(p, "nothing may follow '{' on its line");
-		else
-			open_block(p, t[0].s);
-		return;
-	}
-	if (t[1].type == T_CLOSE) {
-		perr(p, "'}' must stand alone on its line");
+		open_block(p, t[0].s);
 		return;
 	}
 	if (n > 2) {
@@ -713,7 +745,7 @@ int mpx_conf_parse(const char *text, size_t len, const char *fname,
 	if (p.cur && !p.oom) {
 		p.line = p.cur->line;
 		perr(&p, "section '%s' is not closed (a '}' is missing)",
-		     p.cur->sect < MPX_S_NR ? sect_names[p.cur->sect] : "?");
+		     sect_name(p.cur->sect));
 	}
 out:
 	free(buf);

@@ -110,6 +110,7 @@ struct mpx_conf_block {
 	int val_line[MPX_K_NR];
 	char *match[MPX_M_NR];		/* globs (heads: hex, exact) */
 	char *alias;			/* heads */
+	bool match_seen;		/* a match key, valid or not */
 	/* blacklist sections: one pattern per line, any may match */
 	struct mpx_conf_pat {
 		enum mpx_match key;

@@ -2109,9 +2109,10 @@ static int cmd_config(int argc, char **argv)
 		return ret;
 	for (i = 0; i < c.nr_blocks; i++)
 		n[c.blocks[i].sect]++;
-	printf("%s: OK: %d defaults, %d blacklist, %d blacklist_exceptions, %d array, %d head, %d path",
-	       file, n[MPX_S_DEFAULTS], n[MPX_S_BLACKLIST], n[MPX_S_EXCEPTIONS],
-	       n[MPX_S_ARRAY], n[MPX_S_HEAD], n[MPX_S_PATH]);
+	printf("%s: OK: %d defaults, %d blacklist, %d blacklist_exceptions,",
+	       file, n[MPX_S_DEFAULTS], n[MPX_S_BLACKLIST], n[MPX_S_EXCEPTIONS]);
+	printf(" %d array, %d head, %d path", n[MPX_S_ARRAY], n[MPX_S_HEAD],
+	       n[MPX_S_PATH]);
 	printf(" sections; %d built-in array entries\n", mpx_nr_builtin_arrays);
 	mpx_conf_free(&c);
 	return MPX_EXIT_OK;
