@@ -2528,7 +2528,8 @@ static int monitor_replay(const char *file, bool json, long count)
 		if (i < len) {
 			f = buf + i;
 			fl = strnlen(f, len - i);
-			hdr = memchr(f, '@', fl) && !memchr(f, '=', fl);
+			hdr = (memchr(f, '@', fl) && !memchr(f, '=', fl)) ||
+			      !strcmp(f, "libudev");
 		}
 		if ((hdr || i >= len) && start != (size_t)-1 &&
 		    uevent_parse(buf + start, (i < len ? i : len) - start, &u)) {
