@@ -175,7 +175,7 @@ fi
 
 # ---- configuration: config check, apply, show --config on the fake tree -----------
 export NVME_MPX_RUNDIR=$F.run
-trap 'rm -rf "$F" "$F.run"' EXIT
+trap 'rm -rf "$F" "$F.run" "$F.inst"' EXIT
 S0=$F/class/nvme-subsystem/nvme-subsys0
 echo "Example Box 9000" >"$S0/model"
 echo SER0 >"$S0/serial"
@@ -354,5 +354,30 @@ t "... nulls for what is absent" jq -se '.[2] | .path == null and .from == null 
 t "monitor --count 1" sh -c "'$M' monitor --count 1 --replay '$F.ev' | wc -l | grep -qx 1"
 head -c 200 /dev/urandom >"$F.junk"
 t "monitor on junk input exits 0" rc 0 monitor --replay "$F.junk"
+
+# ---- install.sh puts the udev rule and the example in, uninstall takes them out ----
+D=$F.inst
+mkdir -p "$D/mods/host" "$D/root/lib/modules/6.12.0-1-amd64"
+echo "not a module" >"$D/mods/host/fake.ko"
+tree() { (cd "$D/root" && find . ! -name 'modules.*' | sort); }
+before=$(tree)
+I="sh $top/scripts/install.sh -d $D/root -k 6.12.0-1"
+t "install.sh: -u without -t refused" sh -c "! $I -m '$D/mods' -u '$top/udev/71-nvme-mpx.rules' install"
+t "... installed nothing" [ "$before" = "$(tree)" ]
+t "install.sh with the rule and the example" sh -c "$I -m '$D/mods' -t '$M' -u '$top/udev/71-nvme-mpx.rules' \
+	-e '$top/tools/nvme-mpx.conf.example' install"
+R=$D/root/usr/lib/udev/rules.d/71-nvme-mpx.rules
+t "... the rule is in /usr/lib/udev/rules.d" [ -f "$R" ]
+t "... runs the installed CLI" grep -q 'RUN+="/usr/local/sbin/nvme-mpx apply $kernel"' "$R"
+t "... every RUN does, no @SBINDIR@ left" sh -c "! grep -q @SBINDIR@ '$R' &&
+	[ \$(grep -c 'RUN+=' '$R') -eq \$(grep -c 'RUN+=\"/usr/local/sbin/nvme-mpx apply \$kernel\"' '$R') ]"
+t "... for subsystems, heads and controllers" sh -c "grep -q 'SUBSYSTEM==\"nvme-subsystem\"' '$R' &&
+	grep -q 'ENV{DEVTYPE}==\"disk\"' '$R' && grep -q 'ENV{NVME_EVENT}==\"connected\"' '$R'"
+t "... the example" [ -f "$D/root/usr/local/share/doc/nvme-mpx/nvme-mpx.conf.example" ]
+t "... which is valid" rc 0 config check "$D/root/usr/local/share/doc/nvme-mpx/nvme-mpx.conf.example"
+t "install.sh uninstall" sh -c "$I uninstall"
+t "... leaves the tree as it was" [ "$before" = "$(tree)" ]
+rm -rf "$D"
+
 echo "tools: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1893,6 +1893,13 @@ static void apply_head(struct apply *a, const struct mpx_conf *c,
 	char path[PATH_MAX];
 	const char *want;
 
+	/* A namespace that is not shared has no head of ours: nothing to set. */
+	if (!path_exists("%s/block/%s/mpx_iopolicy", sysfs_root, h->name)) {
+		if (verbose)
+			err(0, "%s: not an nvme-mpx head, skipped", h->name);
+		a->skipped++;
+		return;
+	}
 	head_facts(h->name, &hf);
 	mpx_conf_resolve(c, &sf->id, &hf.id, &e);
 	head_knob_order(&e, h->name, order);
