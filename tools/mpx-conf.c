@@ -415,9 +415,9 @@ static char *knob_value(struct parser *p, enum mpx_knob k, enum mpx_sect sect,
 			snprintf(why, sizeof(why), "%ld", n);
 			return xstrdup(p, why);
 		}
-		perr(p, "%s: '%.64s' is not %s%s%s a number from %ld to %ld",
+		perr(p, "%s: '%.64s' is not %s%s%sa number from %ld to %ld",
 		     d->name, v, d->words ? "one of " : "",
-		     d->words ? d->words : "", d->words ? " or" : "",
+		     d->words ? d->words : "", d->words ? " or " : "",
 		     d->lo, d->hi);
 		return NULL;
 	}
