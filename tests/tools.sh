@@ -262,6 +262,13 @@ before=$(snap)
 t "apply again" rc 0 apply
 t "... writes nothing (idempotent)" grep -q "^apply: 0 written, 7 unchanged, 0 failed" /tmp/mpx-tools.out
 t "... changes nothing" [ "$before" = "$(snap)" ]
+for i in 1 2 3 4 5 6; do "$M" apply nvme0n1 >/dev/null 2>"$F.par$i" & done
+wait
+t "six applies at once (as udev runs them): no warning" sh -c "! cat $F.par* | grep -q ."
+rm -f "$F".par*
+t "... the records intact: the next apply writes nothing" rc 0 apply
+t "... 0 written" grep -q "^apply: 0 written, 7 unchanged, 0 failed" /tmp/mpx-tools.out
+t "... no temporary file left" sh -c "! ls '$F.run' | grep -q '\.[0-9]'"
 t "apply nvme1n1 (blacklisted)" rc 0 apply nvme1n1
 t "... leaves it alone" grep -qx immediate "$F/block/nvme1n1/mpx_failback"
 

@@ -1744,14 +1744,15 @@ static const struct rec_ent *rec_find(const struct rec *r, const char *attr)
 /* Replace RUN_DIR/OBJ with @r; a failure only costs the manual detection. */
 static void rec_save(const char *obj, const struct rec *r)
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	char path[PATH_MAX], tmp[PATH_MAX + 16];
 	FILE *f;
 	int i;
 
 	if (mkdir(run_dir, 0755) && errno != EEXIST)
 		goto fail;
 	snprintf(path, sizeof(path), "%s/%s", run_dir, obj);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	/* udev runs apply for a head and its subsystem at once: own names. */
+	snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid());
 	f = fopen(tmp, "we");
 	if (!f)
 		goto fail;
