@@ -259,8 +259,8 @@ wait_for 30 sh -c "[ \"\$(cat /sys/class/nvme/$c20/state)\" = live ]"
 check "$tr: $c20 reconnected" [ "$(ctrl_state "$c20")" = live ]
 # ev_seen EVENT: monitor printed EVENT for $p20 on $h1.
 ev_seen() {
-	jq -e --arg h "$h1" --arg p "$p20" --arg e "$1" \
-		'select(.head == $h and .path == $p and .event == $e)' /tmp/conf-mon.json >/dev/null
+	jq -se --arg h "$h1" --arg p "$p20" --arg e "$1" \
+		'any(.[]; .head == $h and .path == $p and .event == $e)' /tmp/conf-mon.json >/dev/null
 }
 if [ $events -eq 1 ]; then
 	wait_for 20 ev_seen path_reinstated
