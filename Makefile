@@ -63,6 +63,7 @@ tools: deps
 install: modules tools
 	@. scripts/lib.sh && resolve_kver && sh scripts/install.sh -k "$$MPX_KREL" \
 		-m "$$MPX_NVME/modules" -t tools/nvme-mpx -8 tools/nvme-mpx.8 \
+		-u udev/71-nvme-mpx.rules -e tools/nvme-mpx.conf.example \
 		$${DESTDIR:+-d "$$DESTDIR"} install
 
 # dkms.conf as DKMS runs it, on the host (needs the dkms package; ~2 min).

@@ -1,10 +1,17 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Install or uninstall the nvme-mpx modules (and optionally the CLI and its
-# man page). POSIX sh, so that it also runs in the test guest (dash).
+# Install or uninstall the nvme-mpx modules (and optionally the CLI, its
+# man page, its udev rule and an example configuration). POSIX sh, so that
+# it also runs in the test guest (dash).
 #
-#   install.sh -m MODDIR [-k KREL] [-d DESTDIR] [-t CLI] [-8 MANPAGE] [-p PREFIX] install
+#   install.sh -m MODDIR [-k KREL] [-d DESTDIR] [-t CLI] [-8 MANPAGE] [-p PREFIX]
+#              [-u RULES] [-e EXAMPLE] install
 #   install.sh [-k KREL] [-d DESTDIR] uninstall
+#
+# RULES (udev/71-nvme-mpx.rules, needs -t) goes to /usr/lib/udev/rules.d
+# with @SBINDIR@ replaced by PREFIX/sbin; EXAMPLE to
+# PREFIX/share/doc/nvme-mpx/. /etc/nvme-mpx.conf itself is the admin's: it
+# is neither installed nor removed.
 #
 # MODDIR holds the built modules (common/ host/ target/, *.ko), as
 # scripts/build-modules.sh leaves them. They go to
@@ -16,15 +23,17 @@
 # exactly what install added, puts those files back and runs depmod again.
 set -eu
 
-destdir=${DESTDIR:-} krel=${KREL:-} moddir= cli= man= prefix=/usr/local
+destdir=${DESTDIR:-} krel=${KREL:-} moddir= cli= man= prefix=/usr/local rules= example=
+udevdir=/usr/lib/udev/rules.d
 usage() {
-	echo "usage: install.sh -m MODDIR [-k KREL] [-d DESTDIR] [-t CLI] [-8 MANPAGE] [-p PREFIX] install" >&2
+	echo "usage: install.sh -m MODDIR [-k KREL] [-d DESTDIR] [-t CLI] [-8 MANPAGE] [-p PREFIX]" >&2
+	echo "                  [-u RULES] [-e EXAMPLE] install" >&2
 	echo "       install.sh [-k KREL] [-d DESTDIR] uninstall" >&2
 	exit 2
 }
 die() { echo "install.sh: error: $*" >&2; exit 1; }
 msg() { echo "==> $*" >&2; }
-while getopts d:k:m:t:8:p: o; do
+while getopts d:k:m:t:8:p:u:e: o; do
 	case $o in
 	d) destdir=$OPTARG ;;
 	k) krel=$OPTARG ;;
@@ -32,11 +41,17 @@ while getopts d:k:m:t:8:p: o; do
 	t) cli=$OPTARG ;;
 	8) man=$OPTARG ;;
 	p) prefix=$OPTARG ;;
+	u) rules=$OPTARG ;;
+	e) example=$OPTARG ;;
 	*) usage ;;
 	esac
 done
 shift $((OPTIND - 1))
 [ $# -eq 1 ] || usage
+[ -z "$rules" ] || [ -n "$cli" ] || die "-u (the udev rule) runs the CLI: give it with -t"
+for f in "$rules" "$example"; do
+	[ -z "$f" ] || [ -f "$f" ] || die "$f: no such file"
+done
 krel=${krel:-$(uname -r)}
 krel=${krel%-amd64}-amd64
 destdir=${destdir%/}
@@ -73,6 +88,13 @@ mkdirs() {
 	mkdirs "$(dirname "$1")"
 	mkdir "$destdir$1"
 	echo "d $1" >>"$destdir$manifest"
+}
+
+# udevd reads new rules by itself within seconds; asking is quicker.
+reload_udev() {
+	if [ -z "$destdir" ] && command -v udevadm >/dev/null 2>&1; then
+		udevadm control --reload 2>/dev/null || true
+	fi
 }
 
 do_uninstall() {
@@ -126,11 +148,22 @@ install)
 	if [ -n "$man" ]; then
 		put "$man" "$prefix/share/man/man8/nvme-mpx.8" 0644
 	fi
+	if [ -n "$rules" ]; then
+		msg "installing the udev rule into $destdir$udevdir"
+		tmp=$(mktemp)
+		sed "s|@SBINDIR@|$prefix/sbin|g" "$rules" >"$tmp"
+		put "$tmp" "$udevdir/71-nvme-mpx.rules" 0644
+		rm -f "$tmp"
+	fi
+	if [ -n "$example" ]; then
+		put "$example" "$prefix/share/doc/nvme-mpx/nvme-mpx.conf.example" 0644
+	fi
 	run_depmod
+	reload_udev
 	msg "done: 'modprobe -r nvme-tcp nvme nvme-core' and load again, or reboot, to use them"
 	;;
 uninstall)
-	do_uninstall && run_depmod
+	do_uninstall && run_depmod && reload_udev
 	;;
 *)
 	usage ;;

@@ -145,5 +145,246 @@ for args in "" "bogus" "policy nvme0n1" "policy nvme0n1 bogus" "policy nvme-subs
 	t "'$args': exit 2" rc 2 $args
 done
 t "bad arguments changed nothing" [ "$before" = "$(snap)" ]
+
+# ---- the configuration parser's unit tests (ASan and UBSan when gcc has them) ----
+san=SANITIZE=1
+echo 'int main(void) { return 0; }' | gcc -fsanitize=address,undefined -x c - -o "$F/.san" 2>/dev/null || {
+	san=
+	echo "tools: note: no AddressSanitizer (apt-get install libasan8 libubsan1): parser tests without it" >&2
+}
+rm -f "$F/.san"
+if make -s -C "$top/tools" -B test-conf WERROR=1 $san >/tmp/mpx-tools-build.log 2>&1; then
+	"$top/tools/test-conf" 3000 >/tmp/mpx-conf-test.out 2>&1
+	r=$?
+	line=$(grep -E '^conf: [0-9]+ passed, [0-9]+ failed$' /tmp/mpx-conf-test.out)
+	if [ -n "$line" ]; then
+		set -- $line
+		pass=$((pass + $2)) fail=$((fail + $4))
+	fi
+	if [ "$r" -ne 0 ] && [ -z "$line" -o "${4:-0}" = 0 ]; then
+		cat /tmp/mpx-conf-test.out >&2
+		bad "test-conf crashed or leaked (exit $r)"
+	elif [ "$r" -ne 0 ]; then
+		grep FAILED /tmp/mpx-conf-test.out >&2
+	fi
+	rm -f "$top/tools/test-conf"
+else
+	cat /tmp/mpx-tools-build.log >&2
+	bad "build test-conf"
+fi
+
+# ---- configuration: config check, apply, show --config on the fake tree -----------
+export NVME_MPX_RUNDIR=$F.run
+trap 'rm -rf "$F" "$F.run" "$F.inst"' EXIT
+S0=$F/class/nvme-subsystem/nvme-subsys0
+echo "Example Box 9000" >"$S0/model"
+echo SER0 >"$S0/serial"
+echo round-robin >"$S0/iopolicy"
+echo 4F6B37A4-6B4D-4C6E-9A43-0F4AC1D0B7E2 >"$F/block/nvme0n1/uuid"
+echo "numa (inherited)" >"$F/block/nvme0n1/mpx_iopolicy"
+echo immediate >"$F/block/nvme0n1/mpx_failback"
+echo none >"$F/block/nvme0n1/mpx_preferred"
+echo auto >"$F/block/nvme0n1/mpx_queue_if_no_path"
+echo 10 >"$F/block/nvme0n1/mpx_stall_mult"
+for p in nvme0c0n1 nvme0c1n1; do
+	echo 128 >"$F/block/$p/mpx_priority"
+	echo 1 >"$F/block/$p/mpx_weight"
+done
+# A second subsystem, to be blacklisted.
+S1=$F/class/nvme-subsystem/nvme-subsys1
+mkdir -p "$S1/nvme1n1" "$F/block/nvme1n1"
+echo nqn.2026-11.test:skipped >"$S1/subsysnqn"
+echo "Skip Me" >"$S1/model"
+echo SER1 >"$S1/serial"
+echo numa >"$S1/iopolicy"
+echo "numa (inherited)" >"$F/block/nvme1n1/mpx_iopolicy"
+echo immediate >"$F/block/nvme1n1/mpx_failback"
+C=$F.conf
+cat >"$C" <<'CONF'
+# nvme-mpx.conf for the fake tree
+defaults {
+	iopolicy queue-depth
+	failback 30
+}
+blacklist {
+	model "Skip*"
+}
+array {
+	vendor test
+	model "Example Box*"
+	queue_if_no_path fail
+	stall_mult 20
+}
+head {
+	uuid 4f6b37a46b4d4c6e9a430f4ac1d0b7e2
+	alias db-log
+	iopolicy service-time
+	preferred trsvcid=4421
+}
+path {
+	traddr 127.0.0.1
+	trsvcid 4420
+	priority 200
+}
+CONF
+t "config check: a valid file" rc 0 config check "$C"
+t "... says OK" grep -q "^$C: OK: 1 defaults, 1 blacklist, 0 blacklist_exceptions, 1 array, 1 head, 1 path" /tmp/mpx-tools.out
+printf 'defaults {\n\tfailback 30\n\tfailback soon\n}\nhead {\n\tuuid 12\n}\narray {\n\tbogus 1\n' >"$C.bad"
+t "config check: errors exit 6" rc 6 config check "$C.bad"
+for e in "$C.bad:3: failback given twice" "$C.bad:6: uuid: '12' is not 32 hex digits" \
+	"$C.bad:9: unknown keyword 'bogus'" "$C.bad:8: section 'array' is not closed" \
+	"$C.bad: 4 errors"; do
+	t "... reports '$e'" grep -qF "$e" /tmp/mpx-tools.err
+done
+t "config check: no such file, exit 3" rc 3 config check "$F/none.conf"
+t "apply -c missing file: exit 3" rc 3 -c "$F/none.conf" apply
+before=$(snap)
+t "apply with a malformed file: exit 6" rc 6 -c "$C.bad" apply
+t "... names the lines" grep -qF "$C.bad:3:" /tmp/mpx-tools.err
+t "... and changed nothing" [ "$before" = "$(snap)" ]
+t "... nor recorded anything" [ ! -e "$F.run" ]
+
+export NVME_MPX_CONF=$C
+t "apply" rc 0 apply
+t "... subsystem iopolicy from defaults" grep -qx queue-depth "$S0/iopolicy"
+t "... head iopolicy from the head entry" grep -qx service-time "$F/block/nvme0n1/mpx_iopolicy"
+t "... failback from defaults" grep -qx 30 "$F/block/nvme0n1/mpx_failback"
+t "... queue_if_no_path from the array" grep -qx fail "$F/block/nvme0n1/mpx_queue_if_no_path"
+t "... stall_mult from the array" grep -qx 20 "$F/block/nvme0n1/mpx_stall_mult"
+t "... preferred: the path on port 4421" grep -qx nvme0c1n1 "$F/block/nvme0n1/mpx_preferred"
+t "... priority of the path on port 4420" grep -qx 200 "$F/block/nvme0c0n1/mpx_priority"
+t "... not of the other" grep -qx 128 "$F/block/nvme0c1n1/mpx_priority"
+t "... the blacklisted subsystem's iopolicy untouched" grep -qx numa "$S1/iopolicy"
+t "... nor its head" grep -qx immediate "$F/block/nvme1n1/mpx_failback"
+t "... says it left it alone" grep -q "^nvme-subsys1: blacklisted, left alone" /tmp/mpx-tools.out
+t "... 7 written" grep -q "^apply: 7 written, 0 unchanged, 0 failed, 1 skipped" /tmp/mpx-tools.out
+before=$(snap)
+t "apply again" rc 0 apply
+t "... writes nothing (idempotent)" grep -q "^apply: 0 written, 7 unchanged, 0 failed" /tmp/mpx-tools.out
+t "... changes nothing" [ "$before" = "$(snap)" ]
+for i in 1 2 3 4 5 6; do "$M" apply nvme0n1 >/dev/null 2>"$F.par$i" & done
+wait
+t "six applies at once (as udev runs them): no warning" sh -c "! cat $F.par* | grep -q ."
+rm -f "$F".par*
+t "... the records intact: the next apply writes nothing" rc 0 apply
+t "... 0 written" grep -q "^apply: 0 written, 7 unchanged, 0 failed" /tmp/mpx-tools.out
+t "... no temporary file left" sh -c "! ls '$F.run' | grep -q '\.[0-9]'"
+t "apply nvme1n1 (blacklisted)" rc 0 apply nvme1n1
+t "... leaves it alone" grep -qx immediate "$F/block/nvme1n1/mpx_failback"
+
+J=$("$M" show --config --json)
+jqt() { t "config json: $1" jq -e "$1" <<<"$J"; }
+jqt '.version == 1 and .config == "'"$C"'"'
+jqt '.subsystems[0] | .blacklisted == false and .iopolicy.value == "queue-depth" and .iopolicy.origin == "defaults" and .iopolicy.line == 3'
+jqt '.subsystems[1].blacklisted == true'
+jqt '.subsystems[0].heads[0] | .name == "nvme0n1" and .alias == "db-log"'
+jqt '.subsystems[0].heads[0].knobs.iopolicy | .value == "service-time" and .origin == "head" and .line == 18'
+jqt '.subsystems[0].heads[0].knobs.failback | .value == "30" and .origin == "defaults" and .pending == false'
+jqt '.subsystems[0].heads[0].knobs.queue_if_no_path | .origin == "array" and .line == 12'
+jqt '.subsystems[0].heads[0].knobs.preferred | .value == "nvme0c1n1" and .configured == "trsvcid=4421"'
+jqt '.subsystems[0].heads[0].knobs.write_quiesce_ms | .origin == "kernel" and .configured == null'
+jqt '.subsystems[0].heads[0].knobs.failover_max | .value == null and .origin == "kernel"'
+jqt '.subsystems[0].heads[0].paths[0].knobs.priority | .value == "200" and .origin == "path" and .line == 24'
+jqt '.subsystems[0].heads[0].paths[1].knobs.priority | .value == "128" and .origin == "kernel"'
+echo 99 >"$F/block/nvme0n1/mpx_failback"
+echo round-robin >"$F/block/nvme0n1/mpx_iopolicy"
+J=$("$M" show --config --json)
+jqt '.subsystems[0].heads[0].knobs.failback | .value == "99" and .origin == "manual" and .configured == "30" and .level == "defaults"'
+jqt '.subsystems[0].heads[0].knobs.iopolicy | .value == "round-robin" and .origin == "manual"'
+t "show --config text: manual with what is configured" sh -c \
+	"'$M' show --config nvme0n1 | grep -Eq '^    failback +99 +manual \(configured: 30, defaults line 4\)'"
+t "show --config text: the alias" sh -c "'$M' show --config nvme0n1 | grep -q '^  nvme0n1 alias=db-log'"
+t "show: the alias" sh -c "'$M' show | grep -q '^  nvme0n1 .* alias=db-log'"
+t "show --json: the alias" sh -c "'$M' show --json | jq -e '.subsystems[0].heads[0].alias == \"db-log\"' >/dev/null"
+t "apply nvme0c0n1 re-applies its head" rc 0 apply nvme0c0n1
+t "... failback back to 30" grep -qx 30 "$F/block/nvme0n1/mpx_failback"
+t "... and the head's iopolicy back to service-time" grep -qx service-time "$F/block/nvme0n1/mpx_iopolicy"
+t "... two knobs written" grep -q "^apply: 2 written, " /tmp/mpx-tools.out
+J=$("$M" show --config --json)
+jqt '.subsystems[0].heads[0].knobs.failback.origin == "defaults"'
+
+# Partial failure: a knob the module lacks fails, the rest is applied.
+cat >"$C.part" <<'CONF'
+defaults {
+	failover_max 5
+	failback manual
+	failover_interval_ms 100
+}
+CONF
+t "apply with a knob the module lacks: exit 5" rc 5 -c "$C.part" apply nvme-subsys0
+t "... names it" grep -q "mpx_failover_max is not supported" /tmp/mpx-tools.err
+t "... still applies the rest" grep -qx manual "$F/block/nvme0n1/mpx_failback"
+t "... counts the failures" grep -q "^apply: 1 written, 0 unchanged, 2 failed" /tmp/mpx-tools.out
+t "apply by NQN" rc 0 apply nqn.2026-11.test:fake
+t "apply by controller" rc 0 apply nvme1
+before=$(snap)
+for args in "apply nvme5n1:3" "apply nvme0c9n1:3" "apply nvme7:3" "apply bogus:2" "apply nvme0n1 nvme0n1:2" \
+	"apply --all:2" "config:2" "config lint:2" "config check a b:2" "show --config --yaml:2" \
+	"-c:2" "monitor --count 0:2" "monitor --bogus:2"; do
+	# shellcheck disable=SC2086
+	t "'${args%:*}': exit ${args##*:}" rc "${args##*:}" ${args%:*}
+done
+t "bad apply arguments changed nothing" [ "$before" = "$(snap)" ]
+unset NVME_MPX_CONF
+
+# ---- monitor: uevents in the kernel's netlink layout ------------------------------
+ev() { printf '%s\0' "$@"; }
+{
+	ev "add@/devices/virtual/nvme-subsystem/nvme-subsys0/nvme0n1" ACTION=add SUBSYSTEM=block \
+		DEVNAME=nvme0n1 SEQNUM=1
+	ev "change@/devices/virtual/nvme-subsystem/nvme-subsys0/nvme0n1" ACTION=change \
+		DEVPATH=/devices/virtual/nvme-subsystem/nvme-subsys0/nvme0n1 SUBSYSTEM=block \
+		DEVNAME=nvme0n1 DEVTYPE=disk NVME_MPX_EVENT=path_failed NVME_MPX_PATH=nvme0c1n1 \
+		NVME_MPX_REASON=io-error SEQNUM=2
+	ev "change@/devices/virtual/nvme-fabrics/ctl/nvme1" ACTION=change SUBSYSTEM=nvme \
+		DEVNAME=nvme1 NVME_EVENT=connected NVME_MPX_EVENT=path_failed SEQNUM=3
+	ev "libudev" ACTION=change SUBSYSTEM=block DEVNAME=nvme0n1 NVME_MPX_EVENT=path_failed
+	ev "change@/devices/virtual/nvme-subsystem/nvme-subsys0/nvme0n1" ACTION=change \
+		SUBSYSTEM=block DEVNAME=nvme0n1 NVME_MPX_EVENT=active_changed \
+		NVME_MPX_PATH=nvme0c0n1 NVME_MPX_FROM=nvme0c1n1 NVME_MPX_REASON=failback SEQNUM=4
+	ev "change@/devices/virtual/nvme-subsystem/nvme-subsys0/nvme0n1" ACTION=change \
+		SUBSYSTEM=block DEVNAME=nvme0n1 DISK_MEDIA_CHANGE=1 SEQNUM=5
+	ev "change@/devices/virtual/nvme-subsystem/nvme-subsys0/nvme0n1" ACTION=change \
+		SUBSYSTEM=block DEVNAME=nvme0n1 NVME_MPX_EVENT=queueing_started NVME_MPX_REASON=removed \
+		SEQNUM=6
+} >"$F.ev"
+t "monitor --replay" rc 0 monitor --replay "$F.ev"
+t "... three events of ours" [ "$(wc -l </tmp/mpx-tools.out)" -eq 3 ]
+t "... path_failed" sed -n 1p /tmp/mpx-tools.out | grep -Eq '^20[0-9-]{8}T[0-9:.]{15}Z nvme0n1 path_failed path=nvme0c1n1 reason=io-error$'
+t "... active_changed with from" sed -n 2p /tmp/mpx-tools.out | grep -Eq 'Z nvme0n1 active_changed path=nvme0c0n1 from=nvme0c1n1 reason=failback$'
+t "... queueing_started without path" sed -n 3p /tmp/mpx-tools.out | grep -Eq 'Z nvme0n1 queueing_started reason=removed$'
+"$M" monitor --json --replay - <"$F.ev" >/tmp/mpx-mon.json
+t "monitor --json: one object a line" [ "$(jq -c . /tmp/mpx-mon.json | wc -l)" -eq 3 ]
+t "... fields" jq -se '.[1] | .head == "nvme0n1" and .event == "active_changed" and
+	.path == "nvme0c0n1" and .from == "nvme0c1n1" and .reason == "failback" and .seqnum == 4' /tmp/mpx-mon.json
+t "... nulls for what is absent" jq -se '.[2] | .path == null and .from == null and .seqnum == 6' /tmp/mpx-mon.json
+t "monitor --count 1" sh -c "'$M' monitor --count 1 --replay '$F.ev' | wc -l | grep -qx 1"
+head -c 200 /dev/urandom >"$F.junk"
+t "monitor on junk input exits 0" rc 0 monitor --replay "$F.junk"
+
+# ---- install.sh puts the udev rule and the example in, uninstall takes them out ----
+D=$F.inst
+mkdir -p "$D/mods/host" "$D/root/lib/modules/6.12.0-1-amd64"
+echo "not a module" >"$D/mods/host/fake.ko"
+tree() { (cd "$D/root" && find . ! -name 'modules.*' | sort); }
+before=$(tree)
+I="sh $top/scripts/install.sh -d $D/root -k 6.12.0-1"
+t "install.sh: -u without -t refused" sh -c "! $I -m '$D/mods' -u '$top/udev/71-nvme-mpx.rules' install"
+t "... installed nothing" [ "$before" = "$(tree)" ]
+t "install.sh with the rule and the example" sh -c "$I -m '$D/mods' -t '$M' -u '$top/udev/71-nvme-mpx.rules' \
+	-e '$top/tools/nvme-mpx.conf.example' install"
+R=$D/root/usr/lib/udev/rules.d/71-nvme-mpx.rules
+t "... the rule is in /usr/lib/udev/rules.d" [ -f "$R" ]
+t "... runs the installed CLI" grep -q 'RUN+="/usr/local/sbin/nvme-mpx apply $kernel"' "$R"
+t "... every RUN does, no @SBINDIR@ left" sh -c "! grep -q @SBINDIR@ '$R' &&
+	[ \$(grep -c 'RUN+=' '$R') -eq \$(grep -c 'RUN+=\"/usr/local/sbin/nvme-mpx apply \$kernel\"' '$R') ]"
+t "... for subsystems, heads and controllers" sh -c "grep -q 'SUBSYSTEM==\"nvme-subsystem\"' '$R' &&
+	grep -q 'ENV{DEVTYPE}==\"disk\"' '$R' && grep -q 'ENV{NVME_EVENT}==\"connected\"' '$R'"
+t "... the example" [ -f "$D/root/usr/local/share/doc/nvme-mpx/nvme-mpx.conf.example" ]
+t "... which is valid" rc 0 config check "$D/root/usr/local/share/doc/nvme-mpx/nvme-mpx.conf.example"
+t "install.sh uninstall" sh -c "$I uninstall"
+t "... leaves the tree as it was" [ "$before" = "$(tree)" ]
+rm -rf "$D"
+
 echo "tools: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -33,7 +33,10 @@
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
 #include <libnvme.h>
+#include "mpx-conf.h"
 
 #define MPX_VERSION	"0.1"
 
@@ -44,6 +47,7 @@ enum {
 	MPX_EXIT_NOTFOUND = 3,
 	MPX_EXIT_REFUSED = 4,
 	MPX_EXIT_NOTSUP = 5,
+	MPX_EXIT_CONFIG = 6,
 };
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -54,6 +58,16 @@ enum {
 
 static const char *sysfs_root = "/sys";
 static bool verbose;
+/* -c FILE, else $NVME_MPX_CONF, else this; conf_given: not the default. */
+static const char *conf_path = "/etc/nvme-mpx.conf";
+static bool conf_given;
+/* What apply wrote, per object, to tell hand-made changes (show --config). */
+static const char *run_dir = "/run/nvme-mpx";
+/* The configuration show reads aliases from (NULL: none). */
+static struct mpx_conf *show_conf;
+
+static int show_config(const char *subsys, const char *head, bool json);
+static const char *head_alias(const struct mpx_conf *c, const char *head);
 
 static const char * const policies[] = {
 	"numa", "round-robin", "queue-depth",
@@ -852,6 +866,8 @@ static void show_text_head(const struct mpx_head *h)
 		printf(" multiplex=%s", a.multiplex);
 	if (a.hedge)
 		printf(" hedge=%s", a.hedge);
+	if (show_conf && head_alias(show_conf, h->name))
+		printf(" alias=%s", head_alias(show_conf, h->name));
 	putchar('\n');
 	for (i = 0, n = 0; head_knobs[i].name; i++) {
 		if (!blk_attr(buf, sizeof(buf), h->name, head_knobs[i].attr))
@@ -1001,6 +1017,8 @@ static void show_json_head(const struct mpx_head *h, bool last)
 	head_attrs(h->name, &a);
 	printf("%*s{\n", i - 2, "");
 	json_kv(i, "name", h->name, false, false);
+	json_kv(i, "alias", show_conf ? head_alias(show_conf, h->name) : NULL,
+		false, false);
 	json_kv(i, "iopolicy", a.policy, false, false);
 	printf("%*s\"iopolicy_inherited\": %s,\n", i, "",
 	       a.policy ? (a.inherited ? "true" : "false") : "null");
@@ -1053,12 +1071,15 @@ static int cmd_show(int argc, char **argv)
 	const char *obj = NULL, *only_head = NULL, *only_subsys = NULL;
 	char name[VAL_LEN];
 	struct mpx_topo t = { 0 };
-	bool json = false;
+	struct mpx_conf conf;
+	bool json = false, config = false;
 	int i, n, k, ret, hs, hn;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
 			json = true;
+		else if (!strcmp(argv[i], "--config"))
+			config = true;
 		else if (argv[i][0] == '-')
 			return err(MPX_EXIT_USAGE, "show: unknown option '%s'",
 				   argv[i]);
@@ -1083,6 +1104,17 @@ static int cmd_show(int argc, char **argv)
 			only_subsys = name;
 		}
 	}
+	if (config)
+		return show_config(only_subsys, only_head, json);
+	/* Aliases: from a valid file only; show works without one. */
+	ret = mpx_conf_load(conf_path, &conf, NULL);
+	if (ret == 0)
+		show_conf = &conf;
+	else if (ret > 0)
+		err(0, "warning: %s has errors, aliases not shown (nvme-mpx config check)",
+		    conf_path);
+	if (ret > 0)
+		mpx_conf_free(&conf);
 
 	topo_from_libnvme(&t);
 	topo_from_sysfs(&t);
@@ -1103,6 +1135,9 @@ static int cmd_show(int argc, char **argv)
 	if (json)
 		printf("  ]\n}\n");
 	topo_free(&t);
+	if (show_conf)
+		mpx_conf_free(show_conf);
+	show_conf = NULL;
 	return fflush(stdout) ? MPX_EXIT_INTERNAL : MPX_EXIT_OK;
 }
 
@@ -1565,13 +1600,1054 @@ out:
 	return ret;
 }
 
+/* ---- configuration -------------------------------------------------------- */
+
+/*
+ * Load the configuration into @c.  A missing default file is an empty
+ * configuration (the built-in table still applies); a file named with -c
+ * or $NVME_MPX_CONF must exist.  Returns an exit code; on errors @c is
+ * freed and nothing may be applied.
+ */
+static int conf_load(struct mpx_conf *c, const char *path, bool must_exist)
+{
+	int ret = mpx_conf_load(path, c, stderr);
+
+	if (ret == -ENOENT && !must_exist)
+		return MPX_EXIT_OK;
+	if (ret == -ENOENT)
+		return err(MPX_EXIT_NOTFOUND, "%s: no such file", path);
+	if (ret < 0)
+		return err(MPX_EXIT_INTERNAL, "%s: cannot read: %s", path,
+			   strerror(-ret));
+	if (ret > 0) {
+		mpx_conf_free(c);
+		return err(MPX_EXIT_CONFIG, "%s: %d error%s", path, ret,
+			   ret > 1 ? "s" : "");
+	}
+	return MPX_EXIT_OK;
+}
+
+struct subsys_facts {
+	char nqn[VAL_LEN], model[VAL_LEN], serial[VAL_LEN];
+	struct mpx_subsys_id id;
+};
+
+static void subsys_facts(const char *name, struct subsys_facts *f)
+{
+	const char *d = "class/nvme-subsystem";
+
+	f->id.nqn = opt_attr(f->nqn, sizeof(f->nqn), "%s/%s/%s/subsysnqn",
+			     sysfs_root, d, name);
+	f->id.model = opt_attr(f->model, sizeof(f->model), "%s/%s/%s/model",
+			       sysfs_root, d, name);
+	f->id.serial = opt_attr(f->serial, sizeof(f->serial),
+				"%s/%s/%s/serial", sysfs_root, d, name);
+}
+
+struct head_facts {
+	char nguid[VAL_LEN], eui[VAL_LEN], uuid[VAL_LEN];
+	struct mpx_head_id id;
+};
+
+static void head_facts(const char *head, struct head_facts *f)
+{
+	f->id.nguid = blk_attr(f->nguid, sizeof(f->nguid), head, "nguid");
+	f->id.eui64 = blk_attr(f->eui, sizeof(f->eui), head, "eui");
+	f->id.uuid = blk_attr(f->uuid, sizeof(f->uuid), head, "uuid");
+}
+
+/* The configured alias of @head, or NULL. */
+static const char *head_alias(const struct mpx_conf *c, const char *head)
+{
+	char subsys[NAME_LEN];
+	struct subsys_facts sf;
+	struct head_facts hf;
+	struct mpx_eff e;
+	int a, b;
+
+	if (!parse_head(head, &a, &b))
+		return NULL;
+	snprintf(subsys, sizeof(subsys), "nvme-subsys%d", a);
+	subsys_facts(subsys, &sf);
+	head_facts(head, &hf);
+	mpx_conf_resolve(c, &sf.id, &hf.id, &e);
+	return e.alias;
+}
+
+/*
+ * What apply wrote: RUN_DIR/OBJ holds "ATTR\tWANTED\tREAD_BACK" lines for
+ * the knobs the configuration set on object OBJ at the last apply.
+ */
+struct rec_ent {
+	char attr[NAME_LEN];
+	char want[WORD_LEN + 2];
+	char got[WORD_LEN + 2];
+};
+
+struct rec {
+	struct rec_ent *e;
+	int nr;
+};
+
+static void rec_add(struct rec *r, const char *attr, const char *want,
+		    const char *got)
+{
+	struct rec_ent *e;
+
+	r->e = grow(r->e, r->nr, sizeof(*r->e));
+	e = &r->e[r->nr++];
+	copy(e->attr, attr, sizeof(e->attr));
+	copy(e->want, want, sizeof(e->want));
+	copy(e->got, got, sizeof(e->got));
+}
+
+static void rec_load(const char *obj, struct rec *r)
+{
+	char path[PATH_MAX], *line = NULL, *a, *w, *g;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *f;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(path, sizeof(path), "%s/%s", run_dir, obj);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		if (line[n - 1] == '\n')
+			line[n - 1] = '\0';
+		a = line;
+		w = strchr(a, '\t');
+		if (!w)
+			continue;
+		*w++ = '\0';
+		g = strchr(w, '\t');
+		if (!g)
+			continue;
+		*g++ = '\0';
+		rec_add(r, a, w, g);
+	}
+	free(line);
+	fclose(f);
+}
+
+static const struct rec_ent *rec_find(const struct rec *r, const char *attr)
+{
+	int i;
+
+	for (i = 0; i < r->nr; i++)
+		if (!strcmp(r->e[i].attr, attr))
+			return &r->e[i];
+	return NULL;
+}
+
+/* Replace RUN_DIR/OBJ with @r; a failure only costs the manual detection. */
+static void rec_save(const char *obj, const struct rec *r)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 16];
+	FILE *f;
+	int i;
+
+	if (mkdir(run_dir, 0755) && errno != EEXIST)
+		goto fail;
+	snprintf(path, sizeof(path), "%s/%s", run_dir, obj);
+	/* udev runs apply for a head and its subsystem at once: own names. */
+	snprintf(tmp, sizeof(tmp), "%s.%d", path, (int)getpid());
+	f = fopen(tmp, "we");
+	if (!f)
+		goto fail;
+	for (i = 0; i < r->nr; i++)
+		fprintf(f, "%s\t%s\t%s\n", r->e[i].attr, r->e[i].want,
+			r->e[i].got);
+	if (fclose(f) || rename(tmp, path)) {
+		unlink(tmp);
+		goto fail;
+	}
+	return;
+fail:
+	err(0,
+	    "warning: cannot record what was applied in %s: %s (show --config cannot tell manual changes)",
+	    run_dir, strerror(errno));
+}
+
+/* Does sysfs value @cur already say @want? */
+static bool same_value(const char *cur, const char *want)
+{
+	size_t n = strlen(cur), k = strlen(" (inherited)");
+
+	if (!strcmp(cur, want))
+		return true;
+	return !strcmp(want, "inherit") && n > k &&
+	       !strcmp(cur + n - k, " (inherited)");
+}
+
+/* Is @cur what the last apply left for @want? */
+static bool rec_says(const struct rec_ent *re, const char *want,
+		     const char *cur)
+{
+	return re && !strcmp(re->want, want) && !strcmp(re->got, cur);
+}
+
+/* The first path of @h whose controller matches selector @sel. */
+static const struct mpx_path *pathsel_find(const struct mpx_head *h,
+					   const char *sel)
+{
+	struct mpx_path_id id;
+	int i;
+
+	for (i = 0; i < h->nr_paths; i++) {
+		id.transport = h->paths[i].transport;
+		id.address = h->paths[i].address;
+		if (mpx_conf_pathsel_match(sel, &id))
+			return &h->paths[i];
+	}
+	return NULL;
+}
+
+/* ---- apply -------------------------------------------------------------------- */
+
+struct apply {
+	int written, unchanged, failed, skipped;
+	int worst;
+};
+
+static void apply_fail(struct apply *a, int code)
+{
+	a->failed++;
+	if (!a->worst)
+		a->worst = code;
+}
+
+/*
+ * Set attribute @attr of @obj (at @path) to @want unless it already is;
+ * record what it reads back in @nw.
+ */
+static void apply_knob(struct apply *a, const char *obj, const char *path,
+		       const char *attr, const char *want,
+		       const struct rec *old, struct rec *nw)
+{
+	static char cur[WORD_LEN + 2], got[WORD_LEN + 2];
+	int ret;
+
+	ret = attr_read(path, cur, sizeof(cur));
+	if (ret == -ENOENT) {
+		apply_fail(a, err(MPX_EXIT_NOTSUP,
+				  "%s: %s is not supported by the loaded nvme-mpx module (no %s)",
+				  obj, attr, path));
+		return;
+	}
+	if (ret) {
+		apply_fail(a, err(MPX_EXIT_INTERNAL, "%s: cannot read %s: %s",
+				  obj, path, strerror(-ret)));
+		return;
+	}
+	if (same_value(cur, want) || rec_says(rec_find(old, attr), want, cur)) {
+		a->unchanged++;
+		rec_add(nw, attr, want, cur);
+		return;
+	}
+	ret = attr_write(path, obj, attr, want);
+	if (ret) {
+		apply_fail(a, ret);
+		return;
+	}
+	if (attr_read(path, got, sizeof(got)))
+		copy(got, want, sizeof(got));
+	printf("%s: %s %s (was %s)\n", obj, attr, want, cur);
+	a->written++;
+	rec_add(nw, attr, want, got);
+}
+
+/*
+ * The order head knobs are written in: the kernel checks the stall floor
+ * against the ceiling, so a rising pair writes the ceiling first.
+ */
+static void head_knob_order(const struct mpx_eff *e, const char *head,
+			    int *order)
+{
+	char buf[NAME_LEN];
+	long mn = 0, mx;
+	int i, n = 0;
+
+	for (i = 0; i < MPX_K_HEAD_NR; i++)
+		order[n++] = i;
+	if (!e->val[MPX_K_STALL_MIN] || !e->val[MPX_K_STALL_MAX])
+		return;
+	mx = atol(e->val[MPX_K_STALL_MAX]);
+	if (blk_attr(buf, sizeof(buf), head, "mpx_stall_min_ms"))
+		mn = atol(buf);
+	if (!mx || mx >= mn) {
+		order[MPX_K_STALL_MIN] = MPX_K_STALL_MAX;
+		order[MPX_K_STALL_MAX] = MPX_K_STALL_MIN;
+	}
+}
+
+static void apply_head(struct apply *a, const struct mpx_conf *c,
+		       const struct subsys_facts *sf, const struct mpx_head *h)
+{
+	int order[MPX_K_HEAD_NR], i, j, k;
+	const struct mpx_path *p;
+	struct head_facts hf;
+	struct mpx_path_id pid;
+	struct mpx_eff e, pe;
+	struct rec old, nw;
+	char path[PATH_MAX];
+	const char *want;
+
+	/* A namespace that is not shared has no head of ours: nothing to set. */
+	if (!path_exists("%s/block/%s/mpx_iopolicy", sysfs_root, h->name)) {
+		if (verbose)
+			err(0, "%s: not an nvme-mpx head, skipped", h->name);
+		a->skipped++;
+		return;
+	}
+	head_facts(h->name, &hf);
+	mpx_conf_resolve(c, &sf->id, &hf.id, &e);
+	head_knob_order(&e, h->name, order);
+	rec_load(h->name, &old);
+	memset(&nw, 0, sizeof(nw));
+	for (i = 0; i < MPX_K_HEAD_NR; i++) {
+		k = order[i];
+		want = e.val[k];
+		if (!want)
+			continue;
+		/* Above the head level iopolicy is the subsystem's. */
+		if (k == MPX_K_IOPOLICY && e.origin[k] != MPX_O_HEAD)
+			continue;
+		if (k == MPX_K_PREFERRED && strcmp(want, "none")) {
+			p = pathsel_find(h, want);
+			if (!p) {
+				printf("%s: preferred: no path matches %s (yet)\n",
+				       h->name, want);
+				a->skipped++;
+				continue;
+			}
+			want = p->name;
+		}
+		snprintf(path, sizeof(path), "%s/block/%s/%s", sysfs_root,
+			 h->name, mpx_knobs[k].attr);
+		apply_knob(a, h->name, path, mpx_knobs[k].attr, want, &old,
+			   &nw);
+	}
+	rec_save(h->name, &nw);
+	free(old.e);
+	free(nw.e);
+
+	for (j = 0; j < h->nr_paths; j++) {
+		p = &h->paths[j];
+		pid.transport = p->transport;
+		pid.address = p->address;
+		mpx_conf_resolve_path(c, &sf->id, &pid, &pe);
+		rec_load(p->name, &old);
+		memset(&nw, 0, sizeof(nw));
+		for (k = MPX_K_HEAD_NR; k < MPX_K_NR; k++) {
+			if (!pe.val[k])
+				continue;
+			snprintf(path, sizeof(path), "%s/block/%s/%s",
+				 sysfs_root, p->name, mpx_knobs[k].attr);
+			apply_knob(a, p->name, path, mpx_knobs[k].attr,
+				   pe.val[k], &old, &nw);
+		}
+		rec_save(p->name, &nw);
+		free(old.e);
+		free(nw.e);
+	}
+}
+
+/* Heads of @s to apply: all, one (@head), or those through @ctrl. */
+static bool head_wanted(const struct mpx_head *h, const char *head,
+			const char *ctrl)
+{
+	int i;
+
+	if (head)
+		return !strcmp(h->name, head);
+	if (!ctrl)
+		return true;
+	for (i = 0; i < h->nr_paths; i++)
+		if (!strcmp(h->paths[i].ctrl, ctrl))
+			return true;
+	return false;
+}
+
+static void apply_subsys(struct apply *a, const struct mpx_conf *c,
+			 const struct mpx_subsys *s, const char *head,
+			 const char *ctrl)
+{
+	struct subsys_facts sf;
+	struct rec old, nw;
+	char path[PATH_MAX];
+	struct mpx_eff e;
+	int i;
+
+	if (ctrl) {
+		for (i = 0; i < s->nr_heads; i++)
+			if (head_wanted(&s->heads[i], NULL, ctrl))
+				break;
+		if (i == s->nr_heads)
+			return;
+	}
+	subsys_facts(s->name, &sf);
+	if (mpx_conf_blacklisted(c, &sf.id)) {
+		printf("%s: blacklisted, left alone\n", s->name);
+		a->skipped++;
+		return;
+	}
+	mpx_conf_resolve(c, &sf.id, NULL, &e);
+	rec_load(s->name, &old);
+	memset(&nw, 0, sizeof(nw));
+	if (e.subsys_iopolicy) {
+		snprintf(path, sizeof(path), "%s/class/nvme-subsystem/%s/iopolicy",
+			 sysfs_root, s->name);
+		apply_knob(a, s->name, path, "iopolicy", e.subsys_iopolicy,
+			   &old, &nw);
+	}
+	rec_save(s->name, &nw);
+	free(old.e);
+	free(nw.e);
+	for (i = 0; i < s->nr_heads; i++)
+		if (head_wanted(&s->heads[i], head, ctrl))
+			apply_head(a, c, &sf, &s->heads[i]);
+}
+
+/* "nvmeN": a controller. */
+static bool parse_ctrl(const char *s)
+{
+	int n = 0, i;
+
+	return sscanf(s, "nvme%u%n", &i, &n) == 1 && n > 4 && !s[n] &&
+	       isdigit((unsigned char)s[4]);
+}
+
+/*
+ * Resolve the object argument of apply / show --config: a subsystem, a
+ * head, a path (its head) or a controller (apply only).  Fills the
+ * subsystem (or "" for all), head and controller names.
+ */
+static int conf_target(const char *arg, bool ctrl_ok, char *subsys,
+		       char *head, char *ctrl)
+{
+	const char *s = strip_dev(arg);
+	int a, b, c, ret;
+
+	subsys[0] = '\0';
+	head[0] = '\0';
+	ctrl[0] = '\0';
+	if (parse_head(s, &a, &b)) {
+		ret = get_head(arg, head);
+		if (ret)
+			return ret;
+		snprintf(subsys, NAME_LEN, "nvme-subsys%d", a);
+		return MPX_EXIT_OK;
+	}
+	if (parse_path(s, &a, &b, &c)) {
+		ret = get_path(arg, head);
+		if (ret)
+			return ret;
+		snprintf(head, NAME_LEN, "nvme%dn%d", a, c);
+		snprintf(subsys, NAME_LEN, "nvme-subsys%d", a);
+		return MPX_EXIT_OK;
+	}
+	if (ctrl_ok && name_ok(s) && parse_ctrl(s)) {
+		if (!path_exists("%s/class/nvme/%s", sysfs_root, s))
+			return err(MPX_EXIT_NOTFOUND, "%s: no such controller",
+				   s);
+		copy(ctrl, s, NAME_LEN);
+		return MPX_EXIT_OK;
+	}
+	if (subsys_syntax(arg))
+		return get_subsys(arg, subsys);
+	return err(MPX_EXIT_USAGE,
+		   "'%s' is not a head, path, subsystem%s", arg,
+		   ctrl_ok ? " or controller (nvme0)" : "");
+}
+
+static int cmd_apply(int argc, char **argv)
+{
+	char subsys[VAL_LEN], head[NAME_LEN], ctrl[NAME_LEN];
+	struct mpx_topo t = { 0 };
+	struct apply a = { 0 };
+	struct mpx_conf c;
+	int i, ret;
+
+	if (argc > 2 || (argc == 2 && argv[1][0] == '-'))
+		return err(MPX_EXIT_USAGE,
+			   "usage: nvme-mpx apply [head|path|subsystem|controller]");
+	subsys[0] = '\0';
+	head[0] = '\0';
+	ctrl[0] = '\0';
+	if (argc == 2) {
+		ret = conf_target(argv[1], true, subsys, head, ctrl);
+		if (ret)
+			return ret;
+	}
+	ret = conf_load(&c, conf_path, conf_given);
+	if (ret)
+		return ret == MPX_EXIT_CONFIG ?
+		       err(ret, "nothing applied: fix the file ('nvme-mpx config check')") :
+		       ret;
+	topo_from_sysfs(&t);
+	for (i = 0; i < t.nr_subsys; i++)
+		if (!subsys[0] || !strcmp(subsys, t.subsys[i].name))
+			apply_subsys(&a, &c, &t.subsys[i], head[0] ? head : NULL,
+				     ctrl[0] ? ctrl : NULL);
+	topo_free(&t);
+	mpx_conf_free(&c);
+	printf("apply: %d written, %d unchanged, %d failed, %d skipped\n",
+	       a.written, a.unchanged, a.failed, a.skipped);
+	if (fflush(stdout))
+		return MPX_EXIT_INTERNAL;
+	return a.worst;
+}
+
+/* ---- config check, show --config ----------------------------------------- */
+
+static int cmd_config(int argc, char **argv)
+{
+	const char *file = conf_path;
+	struct mpx_conf c;
+	int ret, i, n[MPX_S_NR + 1] = { 0 };
+
+	if (argc < 2 || strcmp(argv[1], "check") || argc > 3)
+		return err(MPX_EXIT_USAGE, "usage: nvme-mpx config check [FILE]");
+	if (argc == 3)
+		file = argv[2];
+	ret = conf_load(&c, file, true);
+	if (ret)
+		return ret;
+	for (i = 0; i < c.nr_blocks; i++)
+		n[c.blocks[i].sect]++;
+	printf("%s: OK: %d defaults, %d blacklist, %d blacklist_exceptions,",
+	       file, n[MPX_S_DEFAULTS], n[MPX_S_BLACKLIST], n[MPX_S_EXCEPTIONS]);
+	printf(" %d array, %d head, %d path", n[MPX_S_ARRAY], n[MPX_S_HEAD],
+	       n[MPX_S_PATH]);
+	printf(" sections; %d built-in array entries\n", mpx_nr_builtin_arrays);
+	mpx_conf_free(&c);
+	return MPX_EXIT_OK;
+}
+
+/* One knob's effective state as show --config reports it. */
+struct kstat {
+	const char *value;		/* in sysfs, NULL: absent */
+	enum mpx_origin origin;		/* MANUAL when changed by hand */
+	enum mpx_origin level;		/* where the configured value is from */
+	const char *configured;		/* NULL: not configured */
+	int line;
+	const char *source;
+	bool pending;			/* configured, not applied yet */
+};
+
+/* @want is what apply would write (the preferred path's name). */
+static void knob_status(struct kstat *k, const char *cur, const char *want,
+			const struct rec_ent *re)
+{
+	k->value = cur;
+	k->origin = k->configured ? k->level : MPX_O_NONE;
+	if (cur && re && strcmp(re->got, cur))
+		k->origin = MPX_O_MANUAL;
+	k->pending = want && cur && k->origin != MPX_O_MANUAL &&
+		     !same_value(cur, want) && !rec_says(re, want, cur);
+}
+
+static void kstat_text(const char *name, const struct kstat *k)
+{
+	printf("    %-22s %-20s %s", name, k->value ? k->value : "-",
+	       mpx_origin_name(k->origin));
+	if (k->origin == MPX_O_MANUAL && k->configured)
+		printf(" (configured: %s, %s", k->configured,
+		       mpx_origin_name(k->level));
+	else if (k->origin == MPX_O_MANUAL)
+		printf(" (not configured");
+	else if (k->configured)
+		printf(" (");
+	if (k->configured && k->line)
+		printf("%sline %d", k->origin == MPX_O_MANUAL ? " " : "",
+		       k->line);
+	else if (k->configured && k->source)
+		printf("%s%s", k->origin == MPX_O_MANUAL ? ", " : "",
+		       k->source);
+	if (k->configured || k->origin == MPX_O_MANUAL)
+		putchar(')');
+	if (!k->value && k->configured)
+		printf(" not supported by the loaded module");
+	else if (k->pending)
+		printf(" not applied: %s wanted", k->configured);
+	putchar('\n');
+}
+
+static void kstat_json(int ind, const char *name, const struct kstat *k,
+		       bool last)
+{
+	printf("%*s\"%s\": { \"value\": ", ind, "", name);
+	if (k->value)
+		json_str(k->value);
+	else
+		fputs("null", stdout);
+	printf(", \"origin\": \"%s\", \"configured\": ",
+	       mpx_origin_name(k->origin));
+	if (k->configured)
+		json_str(k->configured);
+	else
+		fputs("null", stdout);
+	printf(", \"level\": ");
+	if (k->configured)
+		printf("\"%s\"", mpx_origin_name(k->level));
+	else
+		fputs("null", stdout);
+	if (k->configured && k->line)
+		printf(", \"line\": %d", k->line);
+	else
+		printf(", \"line\": null");
+	printf(", \"source\": ");
+	if (k->configured && k->source)
+		json_str(k->source);
+	else
+		fputs("null", stdout);
+	printf(", \"pending\": %s }%s\n", k->pending ? "true" : "false",
+	       last ? "" : ",");
+}
+
+static void kstat_out(bool json, int ind, const char *name,
+		      const struct kstat *k, bool last)
+{
+	if (json)
+		kstat_json(ind, name, k, last);
+	else
+		kstat_text(name, k);
+}
+
+/* The state of head knob @k of @h under resolution @e. */
+static void head_kstat(const struct mpx_head *h, const struct mpx_eff *e,
+		       const struct kstat *subsys_pol, const struct rec *rec,
+		       int k, struct kstat *ks, char *buf, size_t len)
+{
+	const char *cur, *want = e->val[k];
+	const struct mpx_path *p;
+	size_t n;
+
+	memset(ks, 0, sizeof(*ks));
+	cur = blk_attr(buf, len, h->name, mpx_knobs[k].attr);
+	if (k == MPX_K_IOPOLICY && e->origin[k] != MPX_O_HEAD) {
+		/* Inherited from the subsystem, or set on the head by hand. */
+		n = cur ? strlen(cur) : 0;
+		*ks = *subsys_pol;
+		ks->value = cur;
+		if (n > 12 && !strcmp(cur + n - 12, " (inherited)"))
+			return;
+		if (cur) {
+			ks->origin = MPX_O_MANUAL;
+			ks->pending = false;
+		}
+		return;
+	}
+	ks->configured = want;
+	ks->level = e->origin[k];
+	ks->line = e->line[k];
+	ks->source = e->source[k];
+	if (k == MPX_K_PREFERRED && want && strcmp(want, "none")) {
+		p = pathsel_find(h, want);
+		want = p ? p->name : NULL;
+	}
+	knob_status(ks, cur, want, rec_find(rec, mpx_knobs[k].attr));
+}
+
+static void show_config_head(const struct mpx_conf *c,
+			     const struct subsys_facts *sf,
+			     const struct mpx_head *h,
+			     const struct kstat *subsys_pol, bool json,
+			     bool last)
+{
+	static char buf[WORD_LEN + 2];
+	const struct mpx_path *p;
+	struct mpx_path_id pid;
+	struct head_facts hf;
+	struct mpx_eff e, pe;
+	struct kstat ks;
+	struct rec rec;
+	int k, j;
+
+	head_facts(h->name, &hf);
+	mpx_conf_resolve(c, &sf->id, &hf.id, &e);
+	rec_load(h->name, &rec);
+	if (json) {
+		printf("      {\n        \"name\": \"%s\",\n        \"alias\": ",
+		       h->name);
+		if (e.alias)
+			json_str(e.alias);
+		else
+			fputs("null", stdout);
+		printf(",\n        \"knobs\": {\n");
+	} else {
+		printf("  %s%s%s\n", h->name, e.alias ? " alias=" : "",
+		       e.alias ? e.alias : "");
+	}
+	for (k = 0; k < MPX_K_HEAD_NR; k++) {
+		head_kstat(h, &e, subsys_pol, &rec, k, &ks, buf, sizeof(buf));
+		kstat_out(json, 10, mpx_knobs[k].name, &ks,
+			  k == MPX_K_HEAD_NR - 1);
+	}
+	free(rec.e);
+	if (json)
+		printf("        },\n        \"paths\": [\n");
+	for (j = 0; j < h->nr_paths; j++) {
+		p = &h->paths[j];
+		pid.transport = p->transport;
+		pid.address = p->address;
+		mpx_conf_resolve_path(c, &sf->id, &pid, &pe);
+		rec_load(p->name, &rec);
+		if (json)
+			printf("          { \"name\": \"%s\", \"knobs\": {\n",
+			       p->name);
+		else
+			printf("   path %s\n", p->name);
+		for (k = MPX_K_HEAD_NR; k < MPX_K_NR; k++) {
+			memset(&ks, 0, sizeof(ks));
+			ks.configured = pe.val[k];
+			ks.level = pe.origin[k];
+			ks.line = pe.line[k];
+			knob_status(&ks, blk_attr(buf, sizeof(buf), p->name,
+						  mpx_knobs[k].attr),
+				    pe.val[k], rec_find(&rec, mpx_knobs[k].attr));
+			kstat_out(json, 14, mpx_knobs[k].name, &ks,
+				  k == MPX_K_NR - 1);
+		}
+		free(rec.e);
+		if (json)
+			printf("          } }%s\n",
+			       j == h->nr_paths - 1 ? "" : ",");
+	}
+	if (json)
+		printf("        ]\n      }%s\n", last ? "" : ",");
+}
+
+static void show_config_subsys(const struct mpx_conf *c,
+			       const struct mpx_subsys *s, const char *head,
+			       bool json, bool last)
+{
+	char cur[VAL_LEN];
+	struct subsys_facts sf;
+	struct kstat pol = { 0 };
+	struct mpx_eff e;
+	struct rec rec;
+	bool bl;
+	int i, n = 0, m = 0;
+
+	subsys_facts(s->name, &sf);
+	bl = mpx_conf_blacklisted(c, &sf.id);
+	mpx_conf_resolve(c, &sf.id, NULL, &e);
+	rec_load(s->name, &rec);
+	pol.configured = e.subsys_iopolicy;
+	pol.level = e.subsys_iopolicy_origin;
+	pol.line = e.subsys_iopolicy_line;
+	pol.source = e.source[MPX_K_IOPOLICY];
+	knob_status(&pol, opt_attr(cur, sizeof(cur),
+				   "%s/class/nvme-subsystem/%s/iopolicy",
+				   sysfs_root, s->name),
+		    e.subsys_iopolicy, rec_find(&rec, "iopolicy"));
+	free(rec.e);
+	for (i = 0; i < s->nr_heads; i++)
+		if (!head || !strcmp(head, s->heads[i].name))
+			n++;
+	if (json) {
+		printf("    {\n      \"name\": \"%s\",\n      \"nqn\": ", s->name);
+		json_str(s->nqn);
+		printf(",\n      \"model\": ");
+		if (sf.id.model)
+			json_str(sf.id.model);
+		else
+			fputs("null", stdout);
+		printf(",\n      \"blacklisted\": %s,\n", bl ? "true" : "false");
+		kstat_json(6, "iopolicy", &pol, false);
+		printf("      \"heads\": [\n");
+	} else {
+		printf("%s %s%s\n", s->name, s->nqn,
+		       bl ? " blacklisted (apply leaves it alone)" : "");
+		printf("  subsystem\n");
+		kstat_text("iopolicy", &pol);
+	}
+	for (i = 0; i < s->nr_heads; i++)
+		if (!head || !strcmp(head, s->heads[i].name))
+			show_config_head(c, &sf, &s->heads[i], &pol, json,
+					 ++m == n);
+	if (json)
+		printf("      ]\n    }%s\n", last ? "" : ",");
+}
+
+static int show_config(const char *subsys, const char *head, bool json)
+{
+	struct mpx_topo t = { 0 };
+	struct mpx_conf c;
+	int i, n = 0, k = 0, ret;
+
+	ret = conf_load(&c, conf_path, conf_given);
+	if (ret)
+		return ret;
+	topo_from_sysfs(&t);
+	for (i = 0; i < t.nr_subsys; i++)
+		if (!subsys || !strcmp(subsys, t.subsys[i].name))
+			n++;
+	if (json) {
+		printf("{\n  \"version\": 1,\n  \"config\": ");
+		json_str(conf_path);
+		printf(",\n  \"subsystems\": [\n");
+	}
+	for (i = 0; i < t.nr_subsys; i++)
+		if (!subsys || !strcmp(subsys, t.subsys[i].name))
+			show_config_subsys(&c, &t.subsys[i], head, json,
+					   ++k == n);
+	if (json)
+		printf("  ]\n}\n");
+	topo_free(&t);
+	mpx_conf_free(&c);
+	return fflush(stdout) ? MPX_EXIT_INTERNAL : MPX_EXIT_OK;
+}
+
+/* ---- monitor ------------------------------------------------------------------ */
+
+struct uev {
+	const char *action, *subsystem, *devname, *event, *path, *from;
+	const char *reason, *seqnum;
+};
+
+static void uev_key(const char *field, const char *key, const char **val)
+{
+	size_t n = strlen(key);
+
+	if (!strncmp(field, key, n))
+		*val = field + n;
+}
+
+/*
+ * One kernel uevent as the netlink socket delivers it:
+ * "ACTION@DEVPATH\0KEY=VALUE\0...".  Returns true for ours: a change of a
+ * block device with NVME_MPX_EVENT.
+ */
+static bool uevent_parse(const char *buf, size_t len, struct uev *u)
+{
+	const char *s = buf, *end = buf + len, *e;
+
+	memset(u, 0, sizeof(*u));
+	e = memchr(s, '\0', end - s);
+	if (!e || !memchr(s, '@', e - s) || !strncmp(s, "libudev", 7))
+		return false;
+	for (s = e + 1; s < end; s = e + 1) {
+		e = memchr(s, '\0', end - s);
+		if (!e)
+			break;		/* an unterminated last field */
+		uev_key(s, "ACTION=", &u->action);
+		uev_key(s, "SUBSYSTEM=", &u->subsystem);
+		uev_key(s, "DEVNAME=", &u->devname);
+		uev_key(s, "NVME_MPX_EVENT=", &u->event);
+		uev_key(s, "NVME_MPX_PATH=", &u->path);
+		uev_key(s, "NVME_MPX_FROM=", &u->from);
+		uev_key(s, "NVME_MPX_REASON=", &u->reason);
+		uev_key(s, "SEQNUM=", &u->seqnum);
+	}
+	return u->event && u->action && !strcmp(u->action, "change") &&
+	       u->subsystem && !strcmp(u->subsystem, "block") && u->devname;
+}
+
+/* A value for the text line: one word of printable characters. */
+static void text_word(const char *s)
+{
+	for (; *s; s++)
+		putchar(isgraph((unsigned char)*s) ? *s : '?');
+}
+
+static void uevent_print(const struct uev *u, bool json)
+{
+	const char *head = strip_dev(u->devname);
+	static const char * const keys[] = { "path", "from", "reason" };
+	const char * const vals[] = { u->path, u->from, u->reason };
+	char stamp[40];
+	struct timespec ts;
+	struct tm tm;
+	size_t i;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (json) {
+		printf("{\"time\": \"%s.%06ldZ\", \"head\": ", stamp,
+		       ts.tv_nsec / 1000);
+		json_str(head);
+		printf(", \"event\": ");
+		json_str(u->event);
+		for (i = 0; i < ARRAY_SIZE(keys); i++) {
+			printf(", \"%s\": ", keys[i]);
+			if (vals[i])
+				json_str(vals[i]);
+			else
+				fputs("null", stdout);
+		}
+		printf(", \"seqnum\": %s}\n",
+		       u->seqnum && is_uint(u->seqnum) ? u->seqnum : "null");
+	} else {
+		printf("%s.%06ldZ ", stamp, ts.tv_nsec / 1000);
+		text_word(head);
+		putchar(' ');
+		text_word(u->event);
+		for (i = 0; i < ARRAY_SIZE(keys); i++) {
+			if (!vals[i])
+				continue;
+			printf(" %s=", keys[i]);
+			text_word(vals[i]);
+		}
+		putchar('\n');
+	}
+	fflush(stdout);
+}
+
+/*
+ * --replay FILE: uevents from a file ("-": stdin) in the netlink layout,
+ * one after another; a field with '@' and no '=' starts the next one.
+ * For tests without a kernel that sends them.
+ */
+static int monitor_replay(const char *file, bool json, long count)
+{
+	size_t len = 0, cap = 1 << 16, i = 0, fl, start = (size_t)-1;
+	struct uev u;
+	long n = 0;
+	char *buf, *nb, *f;
+	ssize_t r;
+	bool hdr;
+	int fd;
+
+	fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : 0;
+	if (fd < 0)
+		return err(MPX_EXIT_NOTFOUND, "%s: %s", file, strerror(errno));
+	buf = malloc(cap);
+	while (buf && (r = read(fd, buf + len, cap - len)) > 0) {
+		len += r;
+		if (len < cap)
+			continue;
+		nb = cap < (64 << 20) ? realloc(buf, cap * 2) : NULL;
+		if (!nb)
+			break;
+		buf = nb;
+		cap *= 2;
+	}
+	if (fd)
+		close(fd);
+	if (!buf)
+		return err(MPX_EXIT_INTERNAL, "out of memory");
+	for (;;) {
+		hdr = false;
+		if (i < len) {
+			f = buf + i;
+			fl = strnlen(f, len - i);
+			hdr = (memchr(f, '@', fl) && !memchr(f, '=', fl)) ||
+			      !strcmp(f, "libudev");
+		}
+		if ((hdr || i >= len) && start != (size_t)-1 &&
+		    uevent_parse(buf + start, (i < len ? i : len) - start, &u)) {
+			uevent_print(&u, json);
+			if (count && ++n >= count)
+				break;
+		}
+		if (i >= len)
+			break;
+		if (hdr)
+			start = i;
+		i += fl + 1;
+	}
+	free(buf);
+	return MPX_EXIT_OK;
+}
+
+static sig_atomic_t monitor_stop;
+
+static void monitor_signal(int sig)
+{
+	(void)sig;
+	monitor_stop = 1;
+}
+
+static int cmd_monitor(int argc, char **argv)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	const char *replay = NULL;
+	struct sigaction act = { .sa_handler = monitor_signal };
+	static char buf[16384];
+	bool json = false;
+	long count = 0, n = 0;
+	int fd, i, sz = 4 << 20;
+	struct uev u;
+	ssize_t r;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j")) {
+			json = true;
+		} else if (!strcmp(argv[i], "--count") || !strcmp(argv[i], "-c")) {
+			if (i + 1 >= argc ||
+			    !parse_range(argv[i + 1], 1, 1000000, &count))
+				return err(MPX_EXIT_USAGE,
+					   "monitor: --count takes a number of events from 1 to 1000000");
+			i++;
+		} else if (!strcmp(argv[i], "--replay") && i + 1 < argc) {
+			replay = argv[++i];
+		} else {
+			return err(MPX_EXIT_USAGE,
+				   "usage: nvme-mpx monitor [--json] [--count N]");
+		}
+	}
+	if (replay)
+		return monitor_replay(replay, json, count);
+	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+		    NETLINK_KOBJECT_UEVENT);
+	if (fd < 0)
+		return err(MPX_EXIT_INTERNAL, "monitor: netlink socket: %s",
+			   strerror(errno));
+	/* Bursts of events (many heads losing a path at once) fit. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		i = errno;
+		close(fd);
+		return err(MPX_EXIT_INTERNAL, "monitor: cannot listen to kernel uevents: %s",
+			   strerror(i));
+	}
+	sigaction(SIGINT, &act, NULL);
+	sigaction(SIGTERM, &act, NULL);
+	if (verbose)
+		err(0, "monitor: listening to kernel uevents");
+	while (!monitor_stop) {
+		r = recv(fd, buf, sizeof(buf) - 1, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && errno == ENOBUFS) {
+			err(0, "monitor: events were lost (receive buffer overrun)");
+			continue;
+		}
+		if (r < 0) {
+			i = errno;
+			close(fd);
+			return err(MPX_EXIT_INTERNAL, "monitor: %s", strerror(i));
+		}
+		buf[r] = '\0';
+		if (!uevent_parse(buf, r, &u))
+			continue;
+		uevent_print(&u, json);
+		if (count && ++n >= count)
+			break;
+	}
+	close(fd);
+	return MPX_EXIT_OK;
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 static void print_usage(FILE *f)
 {
-	fputs("usage: nvme-mpx [-v] <command> [arguments]\n"
+	fputs("usage: nvme-mpx [-v] [-c FILE] <command> [arguments]\n"
 	      "\n"
 	      "  show [head|subsystem] [--json]   topology, policies, path states and counters\n"
+	      "  show --config [head|subsystem] [--json]\n"
+	      "                                   every knob's value and where it comes from\n"
+	      "  config check [FILE]              validate the configuration file\n"
+	      "  apply [head|path|subsystem|controller]\n"
+	      "                                   apply the configuration to what exists now\n"
+	      "  monitor [--json] [--count N]     path events of the kernel, live\n"
 	      "  stats [--watch [secs]] [--count N] <head>\n"
 	      "                                   per-path I/O rates, latency, errors, failovers\n"
 	      "  policy <subsystem|head> <policy> numa round-robin queue-depth active-standby\n"
@@ -1592,8 +2668,10 @@ static void print_usage(FILE *f)
 	      "  reset-stats <path|head>          zero the diag/ counters\n"
 	      "\n"
 	      "Heads: nvme0n1 or /dev/nvme0n1; paths: nvme0c1n1; subsystems: nvme-subsys0 or NQN.\n"
+	      "Configuration: -c FILE, else $NVME_MPX_CONF, else /etc/nvme-mpx.conf.\n"
 	      "Exit: 0 ok, 1 internal error, 2 bad argument, 3 not found, 4 refused by the\n"
-	      "kernel, 5 not supported by the loaded module.  See nvme-mpx(8).\n", f);
+	      "kernel, 5 not supported by the loaded module, 6 invalid configuration file.\n"
+	      "See nvme-mpx(8).\n", f);
 }
 
 int main(int argc, char **argv)
@@ -1603,7 +2681,25 @@ int main(int argc, char **argv)
 
 	if (env && *env)
 		sysfs_root = env;	/* for tests against a fake tree */
+	env = getenv("NVME_MPX_RUNDIR");
+	if (env && *env)
+		run_dir = env;
+	env = getenv("NVME_MPX_CONF");
+	if (env && *env) {
+		conf_path = env;
+		conf_given = true;
+	}
 	for (; argc > 1 && argv[1][0] == '-'; argc--, argv++) {
+		if (!strcmp(argv[1], "-c") || !strcmp(argv[1], "--config")) {
+			if (argc < 3 || !argv[2][0])
+				return err(MPX_EXIT_USAGE, "%s needs a file",
+					   argv[1]);
+			conf_path = argv[2];
+			conf_given = true;
+			argc--;
+			argv++;
+			continue;
+		}
 		if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 			print_usage(stdout);
 			return MPX_EXIT_OK;
@@ -1650,6 +2746,12 @@ int main(int argc, char **argv)
 		return cmd_word(argc, argv, "mpx_hedge");
 	if (!strcmp(cmd, "reset-stats"))
 		return cmd_reset_stats(argc, argv);
+	if (!strcmp(cmd, "config"))
+		return cmd_config(argc, argv);
+	if (!strcmp(cmd, "apply"))
+		return cmd_apply(argc, argv);
+	if (!strcmp(cmd, "monitor"))
+		return cmd_monitor(argc, argv);
 	if (!strcmp(cmd, "help")) {
 		print_usage(stdout);
 		return MPX_EXIT_OK;
