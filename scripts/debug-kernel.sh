@@ -47,22 +47,27 @@ done)
 krel=$(make -s -C "$MPX_SRC" O="$b" kernelversion)$(sed -n 's/^CONFIG_LOCALVERSION="\(.*\)"$/\1/p' "$b/.config")
 n=$(nproc)
 t0=$(date +%s)
-msg "building debug kernel $krel with -j$n (about 35 min on 2 idle cores, more on a loaded host; log: $log)"
+# objs: kernel objects compiled so far (this run's and an interrupted one's).
+objs() { find "$b" -name '*.o' -not -path "$b/tools/*" -not -path "$b/scripts/*" | wc -l; }
+# The total of the last finished build, or this config's count (~3300).
+want=$(cat "$MPX_CACHE/debug-objects" 2>/dev/null || echo 3300)
+c0=$(objs)
+msg "building debug kernel $krel with -j$n: about $want objects, $c0 done; measured on 2 cores shared with other jobs, 15-30 a minute, i.e. 2-3 h cold; an idle machine is several times faster (log: $log)"
 # At niceness 10, as every build on a shared machine; not 19 when the
 # caller already ran "nice -n 10 make check-debug".
 nice -n $((10 - $(nice) > 0 ? 10 - $(nice) : 0)) \
 	make -C "$MPX_SRC" O="$b" -j"$n" bzImage modules >>"$log" 2>&1 &
 mpid=$!
-# Progress: objects compiled so far, against the count the last build of
-# this config made (or a fair guess for the first).
-want=$(cat "$MPX_CACHE/debug-objects" 2>/dev/null || echo 3300)
 while kill -0 $mpid 2>/dev/null; do
 	for _ in $(seq 60); do kill -0 $mpid 2>/dev/null && sleep 1; done
-	c=$(grep -c '^  CC ' "$log" || true)
-	msg "debug kernel: $c of about $want objects, $((($(date +%s) - t0) / 60)) min"
+	c=$(objs)
+	e=$((($(date +%s) - t0) / 60)) eta=
+	[ "$c" -le "$c0" ] || [ "$e" -eq 0 ] || [ "$c" -ge "$want" ] ||
+		eta=", about $(((want - c) * e / (c - c0))) min to go at this rate"
+	msg "debug kernel: $c of about $want objects after $e min$eta"
 done
 wait $mpid || { tail -n 30 "$log" >&2; die "the debug kernel build failed (see $log)"; }
-grep -c '^  CC ' "$log" >"$MPX_CACHE/debug-objects" || true
+objs >"$MPX_CACHE/debug-objects"
 make -s -C "$MPX_SRC" O="$b" INSTALL_MOD_PATH="$d/root" INSTALL_MOD_STRIP=1 \
 	modules_install >>"$log" 2>&1 || die "modules_install failed (see $log)"
 [ "$(cat "$b/include/config/kernel.release")" = "$krel" ] ||
