@@ -5,6 +5,9 @@
 #
 #   make            build the NVMe modules (Debian 6.12 headers, KVER= to pin)
 #   make check      style, KUnit and the VM suite; ends with "N passed, N failed"
+#   make check-debug  the VM suite on a KASAN/lockdep/kmemleak kernel built from
+#                   linux-source (cached; first build ~1 h on 2 cores; T= as
+#                   for vmtest). Not part of check: run it before a release
 #   make demo       boot a guest with two paths and show what the layer does
 #   make vmtest T='basic-tcp basic-*'   run some VM tests (names in tests/vm/suite)
 #   make kunit      the KUnit suites alone
@@ -26,7 +29,8 @@
 SHELL := /bin/bash
 export KVER T ROUNDS SECS
 
-.PHONY: all deps fetch modules tools install uninstall dkms-test check demo vmtest kunit style \
+.PHONY: all deps fetch modules tools install uninstall dkms-test check check-debug demo vmtest \
+	kunit style \
 	bench bench-paths bench-failover bench-mux clean distclean
 
 all: modules
@@ -42,6 +46,9 @@ modules: fetch
 
 check: modules tools
 	@bash tests/check.sh
+
+check-debug: fetch tools
+	@bash tests/check-debug.sh
 
 demo: modules
 	@bash tests/demo.sh

@@ -6,7 +6,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 pkgs=(
-	# module build against Debian's headers (they name gcc-12 as CC); UML for KUnit (gcc)
+	# module build against Debian's headers (they name gcc-12 as CC); UML for KUnit (gcc);
+	# the debug-tier kernel (make check-debug: bc, flex, bison, libelf-dev for objtool,
+	# libssl-dev for the kernel's certificate tools)
 	make gcc gcc-12 libc6-dev bc flex bison libelf-dev libssl-dev dwarves kmod
 	xz-utils patch perl python3
 	# style checks

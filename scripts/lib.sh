@@ -52,7 +52,34 @@ resolve_kver() {
 	MPX_MODDIR=$MPX_ROOT/lib/modules/$MPX_KREL
 	# A second work tree (git worktree) sets MPX_NVME_DIR to build on its own.
 	MPX_NVME=${MPX_NVME_DIR:-$MPX_KDIR/nvme}
+	[ "${MPX_DEBUG:-0}" != 1 ] || mpx_debug_kernel
 	export MPX_ABI MPX_KREL MPX_KDIR MPX_ROOT MPX_HDRS MPX_SRC MPX_VMLINUZ MPX_MODDIR MPX_NVME
+}
+
+# mpx_debug_dir: MPX_DBG, where the debug-tier kernel (make check-debug,
+# scripts/debug-kernel.sh) of this version, config fragment and compiler is.
+mpx_debug_dir() {
+	local key
+	key=$( (echo "$MPX_ABI"; gcc --version 2>/dev/null | head -n 1
+		cat "$MPX_TOP/scripts/debug-kernel.config") | sha1sum | cut -c1-12)
+	MPX_DBG=$MPX_KDIR/debug-$key
+	export MPX_DBG
+}
+
+# With MPX_DEBUG=1 the build, the initramfs and the guest use the debug
+# kernel instead of Debian's: its image, module tree and build tree (our
+# modules are built against it), and a module dir of its own so that the
+# normal modules are left alone (MPX_NVME_DIR still wins).
+mpx_debug_kernel() {
+	mpx_debug_dir
+	[ -f "$MPX_DBG/.built" ] ||
+		die "MPX_DEBUG=1: no debug kernel in $MPX_DBG: build it with 'make check-debug' (or scripts/debug-kernel.sh)"
+	MPX_KREL=$(cat "$MPX_DBG/kernelrelease")
+	MPX_ROOT=$MPX_DBG/root
+	MPX_HDRS=$MPX_DBG/build
+	MPX_VMLINUZ=$MPX_ROOT/boot/vmlinuz-$MPX_KREL
+	MPX_MODDIR=$MPX_ROOT/lib/modules/$MPX_KREL
+	MPX_NVME=${MPX_NVME_DIR:-$MPX_DBG/nvme}
 }
 
 # mpx_assemble DEST: DEST/drivers/nvme/{common,host,target} = upstream's from

@@ -29,9 +29,10 @@ log_window() {
 		sed 's/^/# window: /'
 }
 
-# wait_for SECS CMD...: poll CMD every 50 ms until it succeeds or SECS pass.
+# wait_for SECS CMD...: poll CMD every 50 ms until it succeeds or SECS pass
+# (times MPX_SLOW, the debug kernel's mpx.slow=N; 1 otherwise).
 wait_for() {
-	local end=$(($(now_ms) + $1 * 1000))
+	local end=$(($(now_ms) + $1 * 1000 * ${MPX_SLOW:-1}))
 	shift
 	while ! "$@" >/dev/null 2>&1; do
 		[ "$(now_ms)" -lt $end ] || return 1
@@ -47,6 +48,8 @@ mpx_arg() {
 	done
 	echo "${2:-}"
 }
+
+MPX_SLOW=$(mpx_arg mpx.slow 1)
 
 # mpx_reboot ARGS...: after this test ends, boot again with ARGS on the kernel
 # command line (and mpx.boot=N) and run this test alone; see init.
@@ -401,4 +404,80 @@ bench_setup() {
 # bench_order ROUND: the module sets in this round's order (alternating).
 bench_order() {
 	if [ $(($1 % 2)) -eq 1 ]; then echo "ours stock"; else echo "stock ours"; fi
+}
+
+# ---- debug kernel (make check-debug): kmemleak -----------------------------
+
+KMEMLEAK=/sys/kernel/debug/kmemleak
+
+# mods_note: append where each loaded module sits to /run/mpx-modules, so
+# that a leak whose backtrace points into a module unloaded since (kmemleak
+# can then print only the raw address) is still attributed to it.
+mods_note() {
+	[ -w "$KMEMLEAK" ] || return 0
+	cat /proc/modules >>/run/mpx-modules
+}
+
+# kmemleak_check: only on a kernel with kmemleak. Unload the NVMe modules,
+# so that what their exit paths leave behind counts too, scan twice (the
+# second confirms the first) and give one result line: fail on a suspected
+# leak allocated from nvme/nvmet or nvme-mpx code (by symbol, or by an
+# address inside an NVMe module that is now gone). Other suspects are
+# listed as diagnostics only: they are not ours to fix.
+kmemleak_check() {
+	local r=/run/kmemleak.txt n
+	[ -w "$KMEMLEAK" ] || return 0
+	mods_note
+	nvme_unload || diag "kmemleak: the NVMe modules did not all unload"
+	echo scan >"$KMEMLEAK" && echo scan >"$KMEMLEAK" ||
+		{ not_ok "kmemleak: scan (kmemleak disabled itself? see dmesg)"; return 1; }
+	awk -v modf=/run/mpx-modules '
+	function hex(s,   i, v) {
+		v = 0
+		for (i = 1; i <= length(s); i++)
+			v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+		return v
+	}
+	BEGIN {
+		# Module space is 0xffffffffa0000000 and up: the low 32 bits suffice.
+		while ((getline l < modf) > 0) {
+			split(l, f, " ")
+			if (f[1] !~ /^nvme/ || f[6] !~ /^0xffffffff/) continue
+			lo[++m] = hex(substr(f[6], 11)); hi[m] = lo[m] + f[2]; nm[m] = f[1]
+		}
+	}
+	function flush() {
+		if (rec == "") return
+		tot++
+		if (ours) { n++; printf "%s", rec > "/run/kmemleak-ours.txt" }
+		else if (first != "") other[first]++
+		rec = ""; ours = 0; first = ""
+	}
+	/^unreferenced object/ { flush() }
+	{ rec = rec $0 "\n" }
+	/^ +\[<[^>]*>\] / {
+		s = $0; sub(/^ +\[<[^>]*>\] /, "", s)
+		if (first == "" && s !~ /^(__)?(kmalloc|kmem_cache|kvmalloc|krealloc|kmemleak|slab|alloc_|__alloc|kasan|kzalloc|kcalloc|__do_kmalloc|new_slab|allocate_slab|setup_object|pcpu_)/)
+			first = s
+		if (s ~ /^(nvme|nvmet|mpx)[a-z0-9_]*\+0x/ || s ~ /\[(nvme|nvmet)[a-z0-9_]*\]$/) ours = 1
+		else if (s ~ /^0xffffffff[0-9a-f]+$/) {
+			a = hex(substr(s, 11))
+			for (i = 1; i <= m; i++) if (a >= lo[i] && a < hi[i]) ours = 1
+		}
+	}
+	END {
+		flush(); printf "%d %d\n", n, tot
+		for (k in other) printf "%d %s\n", other[k], k > "/run/kmemleak-other.txt"
+	}' "$KMEMLEAK" >"$r"
+	n=$(cut -d' ' -f1 "$r")
+	diag "kmemleak: $(cut -d' ' -f2 "$r") suspected leak(s) in all, $n from NVMe code"
+	if [ "$n" -eq 0 ]; then
+		ok "kmemleak: no leak from nvme, nvmet or nvme-mpx code"
+	else
+		not_ok "kmemleak: $n leak(s) from nvme, nvmet or nvme-mpx code"
+		head -n 80 /run/kmemleak-ours.txt | sed 's/^/# kmemleak: /'
+	fi
+	# The others, briefly: how many per allocating caller.
+	[ ! -s /run/kmemleak-other.txt ] ||
+		sort -rn /run/kmemleak-other.txt | head -n 10 | sed 's/^/# kmemleak (not ours): /'
 }

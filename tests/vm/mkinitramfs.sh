@@ -37,7 +37,9 @@ want="nvme-core nvme nvme-fabrics nvme-tcp nvme-rdma nvme-fc nvme-loop nvmet nvm
       dm-queue-length dm-service-time crc32c_generic crc32c-intel crc32_generic
       crct10dif_generic crct10dif-pclmul crc64-rocksoft virtio_blk ext4"
 
-key=$( (echo "$MPX_KREL"; busybox | head -n 1
+# A debug kernel (MPX_DEBUG=1) is keyed by its build dir too: the name of
+# its release stays when its config changes.
+key=$( (echo "$MPX_KREL"; [ "${MPX_DEBUG:-0}" != 1 ] || echo "$MPX_MODDIR"; busybox | head -n 1
 	for b in $bins; do [ -e "$b" ] && ls -lL "$b"; done
 	echo "$want"; sed '/^# The overlay/,$d' "$0") | sha1sum | cut -c1-12)
 base=$out/base-$key.cpio.gz

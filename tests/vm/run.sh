@@ -22,6 +22,13 @@ done
 shift $((OPTIND - 1))
 [ $# -gt 0 ] || set -- '*'
 
+# MPX_DEBUG=1 (make check-debug): the debug kernel and its module tree
+# instead of Debian's (scripts/lib.sh). Its checks make it slower, so the
+# deadlines, the guest's own wait_for ones included (mpx.slow), are scaled
+# by MPX_SLOW (default 1; check-debug sets it).
+slow=${MPX_SLOW:-1}
+case $slow in [1-9] | [1-9][0-9]) ;; *) die "MPX_SLOW=$slow: want a factor from 1 to 99" ;; esac
+
 # names: what to run; specs: NAME:DEADLINE for the guest; disk: " NAME ..."
 # of the tests marked "disk" in the suite.
 names=() specs=() disk=" "
@@ -30,7 +37,7 @@ while read -r n t f; do
 	for pat in "$@"; do
 		# shellcheck disable=SC2254
 		case $n in $pat)
-			names+=("$n") specs+=("$n:$t")
+			names+=("$n") specs+=("$n:$((t * slow))")
 			[ "$f" != disk ] || disk+="$n "
 			break ;;
 		esac
@@ -38,7 +45,7 @@ while read -r n t f; do
 done <"$MPX_TOP/tests/vm/suite"
 # A name outside the suite (the demo) runs if its script exists.
 if [ ${#names[@]} -eq 0 ] && [ $# -eq 1 ] && [ -f "$MPX_TOP/tests/vm/t/${1%%-*}.sh" ]; then
-	names=("$1") specs=("$1:$tlimit")
+	names=("$1") specs=("$1:$((tlimit * slow))")
 fi
 [ ${#names[@]} -gt 0 ] || die "no VM test matches '$*' (see tests/vm/suite)"
 
@@ -91,7 +98,7 @@ is_disk() { [[ $disk == *" $1 "* ]]; }
 maxboots=4
 # boot N ARGS SPEC...: one boot of the guest running SPEC...; qemu's status.
 boot() {
-	local n=$1 args=$2 list limit=120 s d=()
+	local n=$1 args=$2 list limit=$((120 * slow)) s d=()
 	shift 2
 	list=$(IFS=,; echo "$*")
 	for s in "$@"; do limit=$((limit + ${s#*:})); done
@@ -103,7 +110,7 @@ boot() {
 		-chardev "file,id=con,path=$work/console.log,append=on" -serial chardev:con \
 		-chardev "file,id=res,path=$work/results.log,append=on" -serial chardev:res \
 		"${d[@]}" -kernel "$MPX_VMLINUZ" -initrd "$work/initrd.gz" \
-		-append "console=ttyS0 panic=-1 oops=panic loglevel=6 mpx.mode=$mode mpx.tests=$list${args:+ $args mpx.boot=$n}" \
+		-append "console=ttyS0 panic=-1 oops=panic loglevel=6 mpx.mode=$mode mpx.tests=$list${args:+ $args mpx.boot=$n}${MPX_SLOW:+ mpx.slow=$slow}" \
 		</dev/null >>"$work/qemu.out" 2>&1
 }
 # boots: every boot of the run, planned from what the last one reported.
