@@ -19,8 +19,10 @@
  * several of them often describe one change (every request of a dead
  * controller fails over).  They only kick a work item, which compares
  * each path's state with the one it last reported and sends one event per
- * difference.  So each change is reported once, in the order it was seen;
- * a change undone before the work ran (a millisecond blip) is not.
+ * difference.  So each change is reported once, in the order it was seen.
+ * A path seen down where the change happened is latched (NVME_MPX_P_EV_DOWN)
+ * so that a failure undone before the work runs is still reported, as a
+ * failure and a return.
  */
 #include <kunit/visibility.h>
 #include "mpx.h"
@@ -187,6 +189,11 @@ static void mpx_event_work(struct work_struct *work)
 	list_for_each_entry_srcu(ns, &head->list, siblings,
 				 srcu_read_lock_held(&head->srcu)) {
 		st = mpx_path_ev_state(ns);
+		/* Down and back before we looked: report both. */
+		if (test_and_clear_bit(NVME_MPX_P_EV_DOWN, &ns->mpx.flags) &&
+		    st == NVME_MPX_EV_UP && ns->mpx.ev_state == NVME_MPX_EV_UP)
+			mpx_path_report(head, ns, NVME_MPX_EV_DOWN,
+					READ_ONCE(ns->mpx.ev_why_seen));
 		if (st != ns->mpx.ev_state)
 			mpx_path_report(head, ns, st, st == NVME_MPX_EV_UP ?
 					NVME_MPX_WHY_NONE : mpx_path_why(ns));
@@ -219,6 +226,22 @@ static void mpx_event_work(struct work_struct *work)
 	mutex_unlock(&h->ev_lock);
 }
 
+/*
+ * @ns's state may have changed: latch it if it is down, and have the work
+ * look soon.  Any context.
+ */
+void nvme_mpx_event_note(struct nvme_ns *ns)
+{
+	if (mpx_path_ev_state(ns) != NVME_MPX_EV_UP &&
+	    !test_bit(NVME_MPX_P_EV_DOWN, &ns->mpx.flags)) {
+		WRITE_ONCE(ns->mpx.ev_why_seen, mpx_path_why(ns));
+		/* The reason before the bit; test_and_clear_bit() orders the reader. */
+		smp_mb__before_atomic();
+		set_bit(NVME_MPX_P_EV_DOWN, &ns->mpx.flags);
+	}
+	nvme_mpx_event_kick(ns->head);
+}
+
 /* Something may have changed: have a look soon.  Any context. */
 void nvme_mpx_event_kick(struct nvme_ns_head *head)
 {
@@ -244,7 +267,8 @@ void nvme_mpath_ctrl_state_changed(struct nvme_ctrl *ctrl)
 	idx = srcu_read_lock(&ctrl->srcu);
 	list_for_each_entry_srcu(ns, &ctrl->namespaces, list,
 				 srcu_read_lock_held(&ctrl->srcu))
-		nvme_mpx_event_kick(ns->head);
+		if (ns->head->disk)
+			nvme_mpx_event_note(ns);
 	srcu_read_unlock(&ctrl->srcu, idx);
 }
 

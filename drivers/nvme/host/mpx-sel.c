@@ -265,7 +265,8 @@ bool nvme_mpx_path_event(struct nvme_ns *ns, enum nvme_mpx_event ev)
 	}
 out:
 	srcu_read_unlock(&head->srcu, idx);
-	nvme_mpx_event_kick(head);
+	if (head->disk)
+		nvme_mpx_event_note(ns);
 	return dropped;
 }
 

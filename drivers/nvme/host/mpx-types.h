@@ -23,6 +23,7 @@ enum {
 	NVME_MPX_P_KNOWN,	/* has had its first ANA state */
 	NVME_MPX_P_STALLED,	/* I/O in flight, none completing: out */
 	NVME_MPX_P_QUARANTINED,	/* held because it kept failing */
+	NVME_MPX_P_EV_DOWN,	/* seen down since the last event report */
 };
 
 /**
@@ -33,6 +34,7 @@ enum {
  * @weight: share of I/O under the weighted selector (1-1000)
  * @ev_state: what the last uevent said about the path (mpx-event.c)
  * @ev_why: why it was last reported down
+ * @ev_why_seen: why it was down when NVME_MPX_P_EV_DOWN was set
  * @inflight: requests started on this path and not completed yet
  * @lat_ewma: completion latency in ns, moving average of successful I/O
  * @qd_ewma: in-flight count seen at completion, moving average, x16
@@ -61,6 +63,7 @@ struct nvme_mpx_path {
 	u16			weight;
 	u8			ev_state;
 	u8			ev_why;
+	u8			ev_why_seen;
 
 	atomic_t		inflight ____cacheline_aligned_in_smp;
 	u64			lat_ewma;

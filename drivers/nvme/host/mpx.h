@@ -433,6 +433,7 @@ enum {
 
 const char *nvme_mpx_ev_name(u8 from, u8 to);
 void nvme_mpx_event_kick(struct nvme_ns_head *head);
+void nvme_mpx_event_note(struct nvme_ns *ns);
 void nvme_mpx_event_path_removed(struct nvme_ns *ns);
 void nvme_mpx_event_init(struct nvme_ns_head *head);
 void nvme_mpx_event_stop(struct nvme_ns_head *head);

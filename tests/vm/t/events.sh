@@ -30,13 +30,19 @@ elif [ "$SUBSYSTEM" = block ]; then
 fi >>/tmp/ev.log
 EOF
 chmod +x /tmp/ev-line.sh
+: >/tmp/ev.all
 : >$EV
 uevent /tmp/ev-line.sh &
 upid=$!
+# The admin CLI's monitor listens beside it and must see the same events.
+nvme-mpx -v monitor --json >/tmp/ev-mon.json 2>/tmp/ev-mon.err &
+mpid=$!
+wait_for 10 grep -q "listening to kernel uevents" /tmp/ev-mon.err ||
+	not_ok "$tr: monitor does not listen"
 # It may take a moment to listen: ask until it hears.
 heard() { echo change >$H/uevent; sleep 0.2; grep -qx "other $head change" $EV; }
 wait_for 20 heard || not_ok "$tr: the uevent collector hears nothing"
-diag "paths: $a $(attr "$a" mpx_state), $b $(attr "$b" mpx_state)"
+diag "paths: $a $(attr "$a" mpx_state), $b $(attr "$b" mpx_state); events so far: $(grep -c . $EV)"
 
 # has_event RE: a line of the log matches RE (for wait_for).
 has_event() { grep -qxE "$*" $EV; }
@@ -49,6 +55,7 @@ event_seen() {
 		if ! wait_for 30 has_event "$l"; then
 			not_ok "$tr: $d: no event '$l'"
 			sed 's/^/# events: /' $EV
+			dmesg | grep -E 'nvme-mpx|nvme[0-9]+: ' | tail -n 8 | sed 's/^/# log: /'
 			return
 		fi
 		n=$(grep -nxE "$l" $EV | head -n 1 | cut -d: -f1)
@@ -71,7 +78,7 @@ event_seen "admin" "path_failed $head $a - admin" "path_reinstated $head $a - ad
 check "$tr: admin: one event each" sh -c "[ \$(grep -vc ^other $EV) -eq 2 ]"
 
 # ---- port removed and restored ----
-: >$EV
+cat $EV >>/tmp/ev.all; : >$EV
 port_unlink 2 "$name"
 # Reset or reconnecting: whichever state the controller was seen in first.
 event_seen "port removed" "path_failed $head $b - (reset|reconnect)"
@@ -80,9 +87,10 @@ event_seen "port restored" "path_reinstated $head $b - (reset|reconnect)"
 wait_for 30 live_paths_is "$head" 2 || not_ok "$tr: both paths back"
 
 # ---- a path removed for good, and a new one ----
-: >$EV
+cat $EV >>/tmp/ev.all; : >$EV
 nvme disconnect -d "$(ctrl_of "$b")" >/dev/null
-event_seen "path removed" "path_failed $head $b - removed"
+# Deleting its controller may take it down before it is removed.
+event_seen "path removed" "path_failed $head $b - (delete|removed)"
 host_connect "$tr" 2 "$name" --reconnect-delay=1 --ctrl-loss-tmo=60 ||
 	not_ok "$tr: reconnect port 2"
 wait_for 30 live_paths_is "$head" 2 || not_ok "$tr: a second path again"
@@ -90,7 +98,7 @@ two_paths "$name"
 event_seen "new path" "path_added $head nvme[0-9]+c[0-9]+n[0-9]+ - new"
 
 # ---- quarantine: two returns within the window ----
-: >$EV
+cat $EV >>/tmp/ev.all; : >$EV
 echo 2 >$H/mpx_flap_limit
 echo 5 >$H/mpx_flap_hold_secs
 for i in 1 2; do
@@ -106,7 +114,7 @@ echo 10 >$H/mpx_flap_limit
 echo 60 >$H/mpx_flap_hold_secs
 
 # ---- active-standby: start, failover, failback ----
-: >$EV
+cat $EV >>/tmp/ev.all; : >$EV
 echo active-standby >$H/mpx_iopolicy
 echo 10 >/sys/block/$a/mpx_priority
 dd if=/dev/$head of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null
@@ -128,7 +136,7 @@ echo 0 >$H/mpx_failover_interval_ms
 echo numa >$H/mpx_iopolicy
 
 # ---- waiting for a path ----
-: >$EV
+cat $EV >>/tmp/ev.all; : >$EV
 echo fail >/sys/block/$a/mpx_state
 echo fail >/sys/block/$b/mpx_state
 dd if=/dev/$head of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null &
@@ -138,7 +146,15 @@ echo reinstate >/sys/block/$b/mpx_state
 event_seen "path back" "queueing_stopped $head - - path"
 check "$tr: the parked read completes" wait "$dpid"
 echo reinstate >/sys/block/$a/mpx_state
-kill $upid 2>/dev/null
+event_seen "all reinstated" "path_reinstated $head $a - admin"
+kill $upid $mpid 2>/dev/null
+# Every event since the collectors started, in the same order both ways.
+cat /tmp/ev.all $EV | grep -v '^other ' >/tmp/ev.raw
+jq -r '"\(.event) \(.head) \(.path // "-") \(.from // "-") \(.reason // "-")"' /tmp/ev-mon.json \
+	>/tmp/ev.mon 2>/dev/null
+check "$tr: monitor saw the same $(grep -c . /tmp/ev.raw) events in the same order" \
+	cmp -s /tmp/ev.raw /tmp/ev.mon
+cmp -s /tmp/ev.raw /tmp/ev.mon || diff /tmp/ev.raw /tmp/ev.mon | sed 's/^/# diff: /'
 
 # ---- failover budget ----
 # inflight_on PATH: a request is in flight on PATH (mpx_stat field 5).
