@@ -877,14 +877,16 @@ static void show_text_head(const struct mpx_head *h)
 	if (n)
 		putchar('\n');
 	if (a.mpx_stat) {
-		unsigned long long v[4];
-		int k = split_u64(a.mpx_stat, v, 4);
+		unsigned long long v[5];
+		int k = split_u64(a.mpx_stat, v, 5);
 
 		if (k >= 3)
 			printf("    failovers=%llu requeued=%llu failed_no_path=%llu",
 			       v[0], v[1], v[2]);
 		if (k >= 4)
 			printf(" quiesced=%llu", v[3]);
+		if (k >= 5)
+			printf(" fo_exhausted=%llu", v[4]);
 		if (k >= 3)
 			putchar('\n');
 	}
@@ -967,7 +969,7 @@ static const char * const path_stat_names[] = {
 };
 
 static const char * const head_stat_names[] = {
-	"failovers", "requeued", "failed_no_path", "quiesced",
+	"failovers", "requeued", "failed_no_path", "quiesced", "fo_exhausted",
 };
 
 static const char * const mux_stat_names[] = {
