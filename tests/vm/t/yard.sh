@@ -366,7 +366,7 @@ fo_one() {	# SET FAULT
 failover() {
 	local set fault
 	fo_port=8 fo_bh=20 fo_tail=12
-	[ $quick = 1 ] && fo_port=4 fo_bh=12 fo_tail=6
+	[ $quick = 1 ] && fo_port=3 fo_bh=12 fo_tail=4
 	for set in $(order $round ours stock dm); do
 		load "$set" tcp || { not_ok "bench: load $set"; continue; }
 		tgt_setup tcp 2 $name null 1 1024 && nft_setup || { not_ok "bench: target"; continue; }
