@@ -285,12 +285,15 @@ if plt and fo:
             t = [k / 10 for k in range(len(bins))]
             ax[i][0].plot(t, [c * 10 for c, _ in bins], color=colors[s], lw=1,
                           label=f"{s} (gap {r['gap']} ms, round {r['round']})")
-            ax[i][1].plot(t, [max(w, 1) / 1000 for _, w in bins], color=colors[s], lw=1, label=s)
+            # An empty bin has no latency: a gap in the line, and 0 completions on the left.
+            ax[i][1].plot(t, [w / 1000 if c else float("nan") for c, w in bins], color=colors[s], lw=1,
+                          label=s)
             a, b = r["from_ms"] / 1000, (r["from_ms"] + max(r["down_ms"], 100)) / 1000
         for j in (0, 1):
             ax[i][j].axvspan(a, b, color="red", alpha=0.08)
             ax[i][j].set_xlabel("time since fio started (s)")
             ax[i][j].grid(alpha=0.3)
+        ax[i][0].set_ylim(bottom=0)
         ax[i][0].set_ylabel("completions/s (100 ms bins)")
         ax[i][0].set_title(f"{fault}: throughput")
         ax[i][0].legend(fontsize=8)
