@@ -335,7 +335,9 @@ fo_one() {	# SET FAULT
 	blackhole) down=$fo_bh ;;
 	reset) down=0 ;;
 	esac
+	# fio starts 3 s before the fault; a reset is watched for 2 s after it.
 	runtime=$((down + fo_tail))
+	[ $runtime -ge 6 ] || runtime=6
 	fio --name=st --filename="$dev" --ioengine=libaio --direct=1 --rw=randread --bs=4k \
 		--iodepth=16 --rate_iops=2000 --size=512m --time_based --runtime=$runtime \
 		--write_lat_log=/tmp/st --log_avg_msec=0 >/tmp/st.out 2>&1 &
