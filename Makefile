@@ -18,7 +18,9 @@
 #                   the CLI and its man page into /usr/local (DESTDIR=, KVER=)
 #   make uninstall  exactly what make install added, then depmod again
 #   make dkms-test  build through DKMS (dkms.conf) on the host and compare
-#   make bench      ours vs Debian's stock modules, same boot (ROUNDS=3 SECS=8)
+#   make bench      ours vs Debian's stock native multipath vs dm-multipath,
+#                   one boot, every scenario; QUICK=1 for a short look
+#                   (results in bench/results/)
 #   make bench-paths  policies on asymmetric TCP paths (netem), ours vs stock
 #   make bench-failover  how long I/O stops on a path fault, ours vs stock
 #   make bench-mux  heartbeat latency under a blackhole (multiplexed, not,
@@ -27,7 +29,7 @@
 #   make clean      remove out/ (the kernel cache stays: make distclean)
 
 SHELL := /bin/bash
-export KVER T ROUNDS SECS
+export KVER T ROUNDS SECS QUICK SCEN
 
 .PHONY: all deps fetch modules tools install uninstall dkms-test check check-debug demo vmtest \
 	kunit style \

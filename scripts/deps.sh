@@ -18,6 +18,8 @@ pkgs=(
 	# the guest: QEMU, its tools, the workloads
 	qemu-system-x86 busybox-static dash nvme-cli fio nftables iproute2 util-linux
 	dmsetup
+	# make bench's plots (the report is written without them if missing)
+	python3-matplotlib
 )
 missing=()
 for p in "${pkgs[@]}"; do

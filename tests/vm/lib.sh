@@ -330,6 +330,8 @@ fio_clean() {
 mpx_cleanup() {
 	local p s n
 	killall -q -KILL fio 2>/dev/null
+	# dm-multipath maps hold the namespaces open: they go first.
+	[ -d /sys/module/dm_multipath ] && dmsetup remove_all --force >/dev/null 2>&1
 	nvme disconnect-all >/dev/null 2>&1
 	nft delete table inet mpx 2>/dev/null
 	for p in "$CFS"/ports/*; do
@@ -344,6 +346,79 @@ mpx_cleanup() {
 			[ -d "$n" ] && { echo 0 >"$n/enable"; rmdir "$n"; }
 		done
 		rmdir "$s"
+	done
+}
+
+# ---- dm-multipath, the second yardstick ---------------------------------
+# With nvme_core multipath=N every controller has its own block device per
+# namespace, nvme<ctrl>n<head>; the disks of one shared namespace on all
+# controllers share the head's number <head>. dmsetup runs without udev:
+# --noudevsync and it makes /dev/mapper/NAME itself.
+
+# ns_disks NAME [HEAD]: the per-controller disks of subsystem NAME (those of
+# head number HEAD only), one a line, in controller order.
+ns_disks() {
+	local c n q
+	for c in /sys/class/nvme/nvme*; do
+		read -r q 2>/dev/null <"$c/subsysnqn" || continue
+		[ "$q" = "$NQN_BASE:$1" ] || continue
+		for n in $c/${c##*/}n${2:-*}; do
+			[ -e "$n/dev" ] && echo "${n##*/}"
+		done
+	done
+}
+
+# dm_table SELECTOR FEATURES DISK...: a one-priority-group multipath table
+# over DISKs. SELECTOR: round-robin, queue-length or service-time, each with
+# a repeat count of 1 (switch every I/O, as native round-robin does);
+# FEATURES: "0" or "1 queue_if_no_path".
+dm_table() {
+	local sel=$1 feat=$2 sz n=0 pa=1 npa=1 paths= d mm
+	shift 2
+	read -r sz <"/sys/block/$1/size" || return 1
+	[ "$sel" = service-time ] && pa="1 1" npa=2
+	for d in "$@"; do
+		read -r mm <"/sys/block/$d/dev" || return 1
+		paths="$paths $mm $pa"
+		n=$((n + 1))
+	done
+	echo "0 $sz multipath $feat 0 1 1 $sel 0 $n $npa$paths"
+}
+
+# dm_create MAP SELECTOR FEATURES DISK...: /dev/mapper/MAP over DISKs.
+dm_create() {
+	local m=$1
+	shift
+	dmsetup create "$m" --noudevsync --table "$(dm_table "$@")" || return 1
+	[ -b "/dev/mapper/$m" ] || dmsetup mknodes "$m"
+	[ -b "/dev/mapper/$m" ]
+}
+
+# dm_paths MAP: "MAJ:MIN A|F" for every path of MAP, one a line.
+dm_paths() {
+	dmsetup status "$1" | awk '{ for (i = 1; i < NF; i++)
+		if ($i ~ /^[0-9]+:[0-9]+$/) print $i, $(i + 1) }'
+}
+# dm_active_is MAP N: N of MAP's paths are active.
+dm_active_is() { [ "$(dm_paths "$1" | grep -c ' A$')" -eq "$2" ]; }
+
+# dm_checker MAP...: the part of multipathd that dm needs without it. dm
+# fails a path itself, on an I/O error; nothing reinstates it. Every second
+# this reinstates a failed path whose controller is live again (multipathd's
+# polling_interval is 5 s, so this favours dm). It does not fail paths:
+# multipathd's NVMe checker does not either while a controller is
+# resetting or connecting. Runs until killed.
+dm_checker() {
+	local m mm st s
+	while :; do
+		for m in "$@"; do
+			dm_paths "$m" | while read -r mm st; do
+				[ "$st" = F ] || continue
+				read -r s 2>/dev/null <"/sys/dev/block/$mm/device/state" || continue
+				[ "$s" = live ] && dmsetup message "$m" 0 reinstate_path "$mm" >/dev/null 2>&1
+			done
+		done
+		sleep 1
 	done
 }
 

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Boot the Debian 6.12 kernel in QEMU with our NVMe modules and run VM tests.
 # Usage: run.sh [-m MODE] [-o RESULTS.tap] [-t SECONDS] [PATTERN...]
-#   PATTERN: shell globs over the names in tests/vm/suite (default: all).
+#   PATTERN: shell globs over the names in tests/vm/suite (default: all),
+#   or names of tests outside it (demo, benchmarks), NAME[:SECONDS] each.
 #   -t: the deadline of a test that is not in the suite (demo, bench).
 # Prints the guest's result lines as they come; writes TAP to RESULTS.tap and
 # exits non-zero if any test failed or did not report.
@@ -43,9 +44,16 @@ while read -r n t f; do
 		esac
 	done
 done <"$MPX_TOP/tests/vm/suite"
-# A name outside the suite (the demo) runs if its script exists.
-if [ ${#names[@]} -eq 0 ] && [ $# -eq 1 ] && [ -f "$MPX_TOP/tests/vm/t/${1%%-*}.sh" ]; then
-	names=("$1") specs=("$1:$((tlimit * slow))")
+# Names outside the suite (the demo, the benchmarks) run if their scripts
+# exist, in one boot, each with the deadline -t or its own (NAME:SECONDS),
+# scaled by MPX_SLOW.
+if [ ${#names[@]} -eq 0 ]; then
+	for pat in "$@"; do
+		n=${pat%%:*} t=$tlimit
+		[ "$n" = "$pat" ] || t=${pat#*:}
+		[ -f "$MPX_TOP/tests/vm/t/${n%%-*}.sh" ] || { names=(); break; }
+		names+=("$n") specs+=("$n:$((t * slow))")
+	done
 fi
 [ ${#names[@]} -gt 0 ] || die "no VM test matches '$*' (see tests/vm/suite)"
 
