@@ -25,15 +25,19 @@
 #   make bench-failover  how long I/O stops on a path fault, ours vs stock
 #   make bench-mux  heartbeat latency under a blackhole (multiplexed, not,
 #                   stock) and the cost of hedged reads
+#   make soak       fault soak: two heads of four paths under fio verify while a
+#                   seeded random schedule cuts, slows, flaps, removes, resets
+#                   and re-ANAs paths (SOAK_SECS=600, SOAK_SEED= to replay)
 #   make deps       install the Debian packages the project needs
 #   make clean      remove out/ (the kernel cache stays: make distclean)
 
 SHELL := /bin/bash
 export KVER T ROUNDS SECS QUICK SCEN
+SOAK_SECS ?= 600
 
 .PHONY: all deps fetch modules tools install uninstall dkms-test check check-debug demo vmtest \
 	kunit style \
-	bench bench-paths bench-failover bench-mux clean distclean
+	bench bench-paths bench-failover bench-mux soak clean distclean
 
 all: modules
 
@@ -101,3 +105,8 @@ bench-failover: modules
 
 bench-mux: modules
 	@bash tests/bench/scenario.sh mux 5 90
+
+# Not in make check: the guest's deadline is the soak plus set-up, recovery
+# and unload (tests/vm/t/soak.sh).
+soak: modules tools
+	@bash tests/vm/run.sh -t $$(($(SOAK_SECS) + 420)) soak-tcploop-$(SOAK_SECS)$(if $(SOAK_SEED),-$(SOAK_SEED))

@@ -386,5 +386,93 @@ t "install.sh uninstall" sh -c "$I uninstall"
 t "... leaves the tree as it was" [ "$before" = "$(tree)" ]
 rm -rf "$D"
 
+# ---- argument fuzzing ----------------------------------------------------
+# Every subcommand with seeded random and boundary arguments, run by a copy
+# built with ASan and UBSan where the compiler has them: the exit status
+# must be one of the documented MPX_EXIT_* codes (0-5), never a signal or
+# a sanitizer report, and a non-zero exit must leave the tree untouched.
+# The tree is put back after any run that succeeded. TOOLS_SEED replays a
+# run, TOOLS_FUZZ_N sets how many.
+seed=${TOOLS_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
+nrun=${TOOLS_FUZZ_N:-800}
+echo "tools: fuzz seed $seed ($nrun runs; replay: TOOLS_SEED=$seed bash tests/tools.sh)"
+RANDOM=$seed
+FM=$F.asan
+if gcc -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-o "$FM" "$top/tools/nvme-mpx.c" -lnvme 2>/dev/null; then
+	export ASAN_OPTIONS=detect_leaks=0:exitcode=99 UBSAN_OPTIONS=halt_on_error=1:exitcode=98
+else
+	echo "tools: no ASan/UBSan build (apt-get install libasan8 libubsan1); fuzzing the plain binary"
+	cp "$M" "$FM"
+fi
+P=$F.pristine
+cp -a "$F" "$P"
+trap 'rm -rf "$F" "$P" "$FM"' EXIT
+s0=$(snap)
+long=$(printf '%05000d' 7)
+words=(nvme0n1 /dev/nvme0n1 nvme0c0n1 nvme0c1n1 nvme-subsys0 nqn.2026-11.test:fake nvme5n1
+	nvme0 sda /dev/null .. / '' ' ' $'\n' $'\t' - -- -v -h --json --watch -w --count -c
+	0 -1 1 255 256 1000 1001 86400 86401 600000 600001 4294967295 4294967296
+	18446744073709551615 18446744073709551616 99999999999999999999999999 0x10 1e3 1.5 +1
+	' 1' '1 ' $'1\n' numa round-robin queue-depth active-standby service-time weighted inherit
+	immediate manual followover auto fail forever off all none 0-1 0-0 5-4 1-2,3-4 0-
+	write-quiesce-ms stall-mult stall-min-ms stall-max-ms flap-limit flap-window-secs
+	flap-hold-secs multiplex-rt nope "$long" $'\xff\xfe' $'\xc0\x80' '%s%n%s' '$(true)')
+cmds=(show stats policy prefer fail reinstate activate priority weight failback
+	queue-if-no-path tune multiplex hedge reset-stats help bogus -v --version -h '')
+rword() {	# one random argument: a pool word, random printable or random bytes
+	local r=$((RANDOM % 10)) n i o=
+	if [ $r -lt 7 ]; then
+		printf '%s' "${words[RANDOM % ${#words[@]}]}"
+		return
+	fi
+	n=$((1 + RANDOM % 40))
+	for ((i = 0; i < n; i++)); do
+		if [ $r -lt 9 ]; then
+			o+=$(printf "\\x$(printf %x $((32 + RANDOM % 95)))")
+		else
+			o+=$(printf "\\x$(printf %x $((1 + RANDOM % 255)))")
+		fi
+	done
+	printf '%s' "$o"
+}
+fz_runs=0 fz_bad=0 fz_ok=0
+declare -A fz_rc=()
+for ((k = 0; k < nrun; k++)); do
+	args=("${cmds[RANDOM % ${#cmds[@]}]}")
+	na=$((RANDOM % 5))
+	# Half the time a real object first, so the checks behind it run too.
+	if [ $na -gt 0 ] && [ $((RANDOM % 2)) -eq 0 ]; then
+		objs=(nvme0n1 nvme0c0n1 nvme0c1n1 nvme-subsys0)
+		args+=("${objs[RANDOM % 4]}")
+		na=$((na - 1))
+	fi
+	for ((j = 0; j < na; j++)); do args+=("$(rword)"); done
+	timeout 3 "$FM" "${args[@]}" >/dev/null 2>/tmp/mpx-fuzz.err
+	r=$?
+	fz_runs=$((fz_runs + 1))
+	fz_rc[$r]=$((${fz_rc[$r]:-0} + 1))
+	why=
+	if [ $r -eq 124 ]; then
+		# A watch runs until stopped; anything else must end by itself.
+		[[ " ${args[*]} " == *" stats "*" -w"* || " ${args[*]} " == *" stats "*"--watch"* ]] ||
+			why="did not end within 3 s"
+	elif [ $r -gt 5 ]; then
+		why="exit $r: $(head -c 300 /tmp/mpx-fuzz.err)"
+	fi
+	s=$(snap)
+	if [ $r -ne 0 ] && [ $r -ne 124 ] && [ "$s" != "$s0" ]; then
+		why+=" exit $r but the tree changed"
+	fi
+	if [ -n "$why" ]; then
+		fz_bad=$((fz_bad + 1))
+		[ $fz_bad -gt 20 ] || echo "FAILED: tools: fuzz: nvme-mpx $(printf '%q ' "${args[@]}" | cut -c1-200): $why" >&2
+	fi
+	if [ "$s" != "$s0" ]; then
+		rm -rf "$F" && cp -a "$P" "$F"
+	fi
+done
+echo "tools: fuzz: $fz_runs argument vectors (bad inputs), exit codes: $(for r in "${!fz_rc[@]}"; do printf '%s:%s ' "$r" "${fz_rc[$r]}"; done)"
+if [ $fz_bad -eq 0 ]; then ok; else bad "fuzz: $fz_bad of $fz_runs runs misbehaved (seed $seed)"; fi
 echo "tools: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -131,6 +131,23 @@ static ssize_t mpx_iopolicy_show(struct device *dev,
 			  READ_ONCE(head->subsys->mpx_sel)->name);
 }
 
+/*
+ * What the attribute shows for an inherited policy, "<name> (inherited)",
+ * is taken back as "inherit": a value read must be one that can be written.
+ */
+static bool mpx_iopolicy_inherited(const char *buf)
+{
+	static const char sfx[] = " (inherited)";
+	size_t len = strcspn(buf, "\n"), n = sizeof(sfx) - 1;
+	char name[32];
+
+	if (len <= n || len - n >= sizeof(name) || !sysfs_streq(buf + len - n, sfx))
+		return false;
+	memcpy(name, buf, len - n);
+	name[len - n] = '\0';
+	return nvme_mpx_find_selector(name);
+}
+
 static ssize_t mpx_iopolicy_store(struct device *dev,
 				  struct device_attribute *attr,
 				  const char *buf, size_t count)
@@ -139,7 +156,8 @@ static ssize_t mpx_iopolicy_store(struct device *dev,
 	const struct nvme_mpx_selector *sel = NULL;
 	int ret;
 
-	if (!sysfs_streq(buf, "") && !sysfs_streq(buf, "inherit")) {
+	if (!sysfs_streq(buf, "") && !sysfs_streq(buf, "inherit") &&
+	    !mpx_iopolicy_inherited(buf)) {
 		sel = nvme_mpx_find_selector(buf);
 		if (!sel) {
 			pr_warn_ratelimited("%s: unknown iopolicy '%.*s'\n",
