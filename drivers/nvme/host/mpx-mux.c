@@ -29,8 +29,14 @@
  *
  * Lifetime: a clone's path (nvme_ns) and so its head live until the clone
  * has completed, so completions reach the head through the clone's path.
- * Hedging timers and work items are counted in head->mpx.hedge_pending,
- * which the head waits for before it goes away.
+ * Hedged reads waiting for their deadline are counted in
+ * head->mpx.hedge_pending, which the head waits for before it goes away.
+ *
+ * Timing: one timer per head, not per read.  A hedged read joins the
+ * head's list in submission order with its deadline and leaves it when
+ * its primary completes; the timer fires at the earliest deadline, moves
+ * what is due to a work item and re-arms for the next.  Arming and
+ * cancelling an hrtimer per read cost more than the rest of the hedging.
  */
 #include <linux/bio-integrity.h>
 #include <linux/blk-cgroup.h>
@@ -262,8 +268,9 @@ EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_hedge_delay_ns);
  * @acct_start: head disk I/O statistics, 0 if not accounted
  * @write: clones share @pages; reads own theirs
  * @hedge: a hedged read, not a multiplexed one
- * @timer: fires the hedge
- * @work: sends the hedge (the timer runs in hard interrupt context)
+ * @deadline: when to hedge, ktime_get() based
+ * @entry: on head->mpx.hedge_list until the primary completes or the read
+ *	is due; whoever takes it off owns the hedging hold
  * @nr_pages: pages per copy of the data
  * @pages: the private copy of a write's data
  */
@@ -275,8 +282,8 @@ struct mpx_mux_ctx {
 	unsigned long		acct_start;
 	bool			write;
 	bool			hedge;
-	struct hrtimer		timer;
-	struct work_struct	work;
+	ktime_t			deadline;
+	struct list_head	entry;
 	unsigned int		nr_pages;
 	struct page		*pages[] __counted_by(nr_pages);
 };
@@ -383,10 +390,12 @@ static struct mpx_mux_ctx *mpx_ctx_alloc(struct nvme_ns_head *head,
 
 	if (nr > BIO_MAX_VECS)
 		return NULL;
-	ctx = kzalloc(struct_size(ctx, pages, write ? nr : 0), gfp);
+	/* Not zeroed: every field is set below, on the I/O path. */
+	ctx = kmalloc(struct_size(ctx, pages, nr), gfp);
 	if (!ctx)
 		return NULL;
 	ctx->nr_pages = write ? nr : 0;
+	memset(ctx->pages, 0, nr * sizeof(ctx->pages[0]));
 	for (i = 0; i < ctx->nr_pages; i++) {
 		ctx->pages[i] = mpx_page_get(head, gfp);
 		if (!ctx->pages[i]) {
@@ -396,8 +405,14 @@ static struct mpx_mux_ctx *mpx_ctx_alloc(struct nvme_ns_head *head,
 		}
 	}
 	ctx->nr_pages = nr;
+	INIT_LIST_HEAD(&ctx->entry);
 	ctx->parent = parent;
+	ctx->head = head;
+	ctx->primary = NULL;
+	ctx->acct_start = 0;
 	ctx->write = write;
+	ctx->hedge = false;
+	ctx->deadline = 0;
 	nvme_mpx_agg_init(&ctx->agg);
 	return ctx;
 }
@@ -488,6 +503,22 @@ static void mpx_hedge_unhold(struct mpx_mux_ctx *ctx,
 		wake_up_var(&head->mpx.hedge_pending);
 }
 
+/* Take @ctx off the waiting list; true if it was still there. */
+static bool mpx_hedge_dequeue(struct nvme_ns_head *head,
+			      struct mpx_mux_ctx *ctx)
+{
+	unsigned long flags;
+	bool was = false;
+
+	spin_lock_irqsave(&head->mpx.hedge_lock, flags);
+	if (!list_empty(&ctx->entry)) {
+		list_del_init(&ctx->entry);
+		was = true;
+	}
+	spin_unlock_irqrestore(&head->mpx.hedge_lock, flags);
+	return was;
+}
+
 /* The path statistics that nvme_mpx_account_end() keeps for requests. */
 static void mpx_clone_account(struct mpx_mux_clone *c, blk_status_t status)
 {
@@ -514,12 +545,8 @@ static void mpx_clone_end(struct bio *bio)
 	unsigned int act;
 
 	mpx_clone_account(c, status);
-	/*
-	 * The primary is done, one way or the other: no hedge needed any
-	 * more.  Waits for a running timer callback, which only queues work
-	 * and cannot be interrupted by us (hard irq, interrupts off).
-	 */
-	if (c->primary && hrtimer_cancel(&ctx->timer))
+	/* The primary is done, one way or the other: no hedge needed. */
+	if (c->primary && mpx_hedge_dequeue(head, ctx))
 		mpx_hedge_unhold(ctx, head);
 	act = nvme_mpx_agg_put(&ctx->agg, status ? NVME_MPX_AGG_ERR :
 				NVME_MPX_AGG_OK, status);
@@ -547,7 +574,7 @@ static struct mpx_mux_clone *mpx_clone_alloc(struct mpx_mux_ctx *ctx,
 	 */
 	blk_opf_t opf = (parent->bi_opf & ~(REQ_NVME_MPATH | REQ_POLLED)) |
 			REQ_FAILFAST_DEV | REQ_FAILFAST_TRANSPORT |
-			REQ_FAILFAST_DRIVER | REQ_NOWAIT;
+			REQ_FAILFAST_DRIVER | REQ_NOWAIT | REQ_ALLOC_CACHE;
 	struct mpx_mux_clone *c;
 	struct page *page;
 	struct bio *bio;
@@ -684,21 +711,43 @@ static struct nvme_ns *mpx_other_path(struct nvme_ns_head *head,
 	return best;
 }
 
+/*
+ * The earliest deadline came: move what is due to the work (sending may
+ * sleep, and this is hard interrupt context), re-arm for the next one.
+ */
 static enum hrtimer_restart mpx_hedge_timer(struct hrtimer *timer)
 {
-	struct mpx_mux_ctx *ctx = container_of(timer, struct mpx_mux_ctx,
-					       timer);
+	struct nvme_ns_head *head = container_of(timer, struct nvme_ns_head,
+						 mpx.hedge_timer);
+	struct nvme_mpx_head *h = &head->mpx;
+	struct mpx_mux_ctx *ctx, *next;
+	ktime_t now = ktime_get(), first = KTIME_MAX;
+	enum hrtimer_restart ret = HRTIMER_NORESTART;
+	bool due = false;
+	unsigned long flags;
 
-	/* Submitting may sleep: not from here. */
-	kblockd_schedule_work(&ctx->work);
-	return HRTIMER_NORESTART;
+	spin_lock_irqsave(&h->hedge_lock, flags);
+	list_for_each_entry_safe(ctx, next, &h->hedge_list, entry) {
+		if (ktime_after(ctx->deadline, now)) {
+			first = min(first, ctx->deadline);
+			continue;
+		}
+		list_move_tail(&ctx->entry, &h->hedge_due);
+		due = true;
+	}
+	/* KTIME_MAX when idle: see mpx_hedge_enqueue(). */
+	hrtimer_set_expires(timer, first);
+	if (first != KTIME_MAX)
+		ret = HRTIMER_RESTART;
+	spin_unlock_irqrestore(&h->hedge_lock, flags);
+	if (due)
+		kblockd_schedule_work(&h->hedge_work);
+	return ret;
 }
 
-/* The primary is late: send the read down a second path too. */
-static void mpx_hedge_work(struct work_struct *work)
+/* Send one due read down a second path too. */
+static void mpx_hedge_send(struct nvme_ns_head *head, struct mpx_mux_ctx *ctx)
 {
-	struct mpx_mux_ctx *ctx = container_of(work, struct mpx_mux_ctx, work);
-	struct nvme_ns_head *head = ctx->head;
 	struct mpx_mux_clone *c = NULL;
 	struct nvme_ns *ns;
 	int idx;
@@ -724,6 +773,47 @@ static void mpx_hedge_work(struct work_struct *work)
 	mpx_hedge_unhold(ctx, head);
 }
 
+static void mpx_hedge_work(struct work_struct *work)
+{
+	struct nvme_ns_head *head = container_of(work, struct nvme_ns_head,
+						 mpx.hedge_work);
+	struct mpx_mux_ctx *ctx;
+	unsigned long flags;
+
+	for (;;) {
+		spin_lock_irqsave(&head->mpx.hedge_lock, flags);
+		ctx = list_first_entry_or_null(&head->mpx.hedge_due,
+					       struct mpx_mux_ctx, entry);
+		if (ctx)
+			list_del_init(&ctx->entry);
+		spin_unlock_irqrestore(&head->mpx.hedge_lock, flags);
+		if (!ctx)
+			return;
+		mpx_hedge_send(head, ctx);
+	}
+}
+
+/* Wait on the head's list for @ctx's deadline, @delay after @now_ns. */
+static void mpx_hedge_enqueue(struct nvme_ns_head *head,
+			      struct mpx_mux_ctx *ctx, u64 now_ns, u64 delay)
+{
+	struct nvme_mpx_head *h = &head->mpx;
+	unsigned long flags;
+
+	ctx->deadline = ns_to_ktime(now_ns + delay);
+	spin_lock_irqsave(&h->hedge_lock, flags);
+	list_add_tail(&ctx->entry, &h->hedge_list);
+	/*
+	 * Only when it is idle or set for later: usually it is neither.  A
+	 * running callback scans the list after us, or has set what it will
+	 * re-arm for (KTIME_MAX if nothing).
+	 */
+	if (!hrtimer_active(&h->hedge_timer) ||
+	    ktime_before(ctx->deadline, hrtimer_get_expires(&h->hedge_timer)))
+		hrtimer_start(&h->hedge_timer, ctx->deadline, HRTIMER_MODE_ABS);
+	spin_unlock_irqrestore(&h->hedge_lock, flags);
+}
+
 /* Read @bio from the policy's path, hedged.  Caller holds head->srcu. */
 static bool mpx_hedge_start(struct nvme_ns_head *head, struct bio *bio)
 {
@@ -747,17 +837,16 @@ static bool mpx_hedge_start(struct nvme_ns_head *head, struct bio *bio)
 	ctx->hedge = true;
 	ctx->head = head;
 	ctx->primary = ns;
-	hrtimer_init(&ctx->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
-	ctx->timer.function = mpx_hedge_timer;
-	INIT_WORK(&ctx->work, mpx_hedge_work);
 	delay = nvme_mpx_hedge_delay_ns(READ_ONCE(head->mpx.hedge_us),
 					READ_ONCE(ns->mpx.lat_ewma));
 	mpx_acct_start(head, ctx);
 	nvme_mpx_agg_get(&ctx->agg);	/* the primary */
-	nvme_mpx_agg_get(&ctx->agg);	/* the timer */
+	nvme_mpx_agg_get(&ctx->agg);	/* the hedging hold */
 	atomic_inc(&head->mpx.hedge_pending);
-	hrtimer_start(&ctx->timer, ns_to_ktime(delay), HRTIMER_MODE_REL);
-	mpx_clone_submit(c);
+	/* One clock read for both the primary's latency and the deadline. */
+	c->start_ns = ktime_get_ns();
+	mpx_hedge_enqueue(head, ctx, c->start_ns, delay);
+	submit_bio_noacct(&c->bio);
 	mpx_ctx_act(ctx, head,
 		    nvme_mpx_agg_put(&ctx->agg, NVME_MPX_AGG_HOLD, 0), NULL);
 	return true;
@@ -831,9 +920,10 @@ static int mpx_mux_bs_ready(struct nvme_ns_head *head)
 	ret = mpx_page_cache_init(head);
 	if (ret)
 		return ret;
+	/* The per-CPU cache spares every hedged read a trip to the mempool. */
 	ret = bioset_init(&head->mpx.mux_bs, MPX_MUX_POOL,
 			  offsetof(struct mpx_mux_clone, bio),
-			  BIOSET_NEED_BVECS);
+			  BIOSET_NEED_BVECS | BIOSET_PERCPU_CACHE);
 	if (ret) {
 		mpx_page_cache_exit(head);
 		return ret;
@@ -918,6 +1008,12 @@ void nvme_mpx_mux_init(struct nvme_ns_head *head)
 	head->mpx.hedge_us = NVME_MPX_HEDGE_OFF;
 	head->mpx.mux_bs_ready = false;
 	atomic_set(&head->mpx.hedge_pending, 0);
+	spin_lock_init(&head->mpx.hedge_lock);
+	INIT_LIST_HEAD(&head->mpx.hedge_list);
+	INIT_LIST_HEAD(&head->mpx.hedge_due);
+	hrtimer_init(&head->mpx.hedge_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	head->mpx.hedge_timer.function = mpx_hedge_timer;
+	INIT_WORK(&head->mpx.hedge_work, mpx_hedge_work);
 }
 
 /*
@@ -928,6 +1024,9 @@ void nvme_mpx_mux_exit(struct nvme_ns_head *head)
 {
 	wait_var_event(&head->mpx.hedge_pending,
 		       !atomic_read(&head->mpx.hedge_pending));
+	/* Both lists are empty now; the timer and work may still be running. */
+	hrtimer_cancel(&head->mpx.hedge_timer);
+	cancel_work_sync(&head->mpx.hedge_work);
 	kfree(rcu_dereference_protected(head->mpx.mux_ranges, 1));
 	RCU_INIT_POINTER(head->mpx.mux_ranges, NULL);
 	if (head->mpx.mux_bs_ready) {

@@ -11,7 +11,9 @@
 #include <linux/bio.h>
 #include <linux/blkdev.h>
 #include <linux/cache.h>
+#include <linux/hrtimer.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
@@ -149,8 +151,13 @@ enum {
  * @mux_bs: clones of multiplexed and hedged bios, set up on first use
  * @mux_bs_ready: @mux_bs is initialised
  * @page_cache: clones' private pages, recycled per CPU (with @mux_bs)
- * @hedge_pending: hedging timers and work items that may still touch the
- *	head; the head waits for them before it goes away
+ * @hedge_pending: hedged reads still holding the head (waiting, due or
+ *	being hedged); the head waits for them before it goes away
+ * @hedge_lock: protects @hedge_list and @hedge_due
+ * @hedge_list: hedged reads waiting for their deadline, oldest first
+ * @hedge_due: hedged reads past it, for @hedge_work
+ * @hedge_timer: fires at the earliest deadline on @hedge_list
+ * @hedge_work: sends the hedges of @hedge_due
  * @muxed: bios sent down every usable path
  * @mux_degraded: multiplexed bios on which at least one path failed
  * @hedged: hedging reads sent to a second path
@@ -194,6 +201,11 @@ struct nvme_mpx_head {
 	bool			mux_bs_ready;
 	struct nvme_mpx_page_cache __percpu *page_cache;
 	atomic_t		hedge_pending;
+	spinlock_t		hedge_lock;	/* see @hedge_lock above */
+	struct list_head	hedge_list;
+	struct list_head	hedge_due;
+	struct hrtimer		hedge_timer;
+	struct work_struct	hedge_work;
 	atomic_long_t		muxed;
 	atomic_long_t		mux_degraded;
 	atomic_long_t		hedged;
