@@ -273,7 +273,9 @@ ev_seen() {
 	jq -se --arg h "$h1" --arg p "$p20" --arg e "$1" \
 		'any(.[]; .head == $h and .path == $p and .event == $e)' /tmp/conf-mon.json >/dev/null
 }
-wait_for 20 ev_seen path_reinstated
+# The head's failback (30, from the defaults section) holds the returning
+# path for 30 s: it is reported reinstated when the hold ends.
+wait_for 60 ev_seen path_reinstated
 sed 's/^/# monitor: /' /tmp/conf-mon.json
 check "$tr: monitor: path_failed for $p20" ev_seen path_failed
 check "$tr: monitor: path_reinstated for $p20" ev_seen path_reinstated
