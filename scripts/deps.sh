@@ -18,6 +18,8 @@ pkgs=(
 	# the guest: QEMU, its tools, the workloads
 	qemu-system-x86 busybox-static dash nvme-cli fio nftables iproute2 util-linux
 	dmsetup
+	# udevd in the guest, to run our udev rule on real uevents (the conf test)
+	udev
 	# make bench's plots (the report is written without them if missing)
 	python3-matplotlib
 )

@@ -7,8 +7,9 @@
 #    outside /lib/modules: depmod would otherwise pick them over ours.
 #    Cached: rebuilt only when the kernel or the host's tools change.
 #  - overlay.cpio.gz: our NVMe modules, /init and the tests, the admin CLI
-#    (tools/nvme-mpx), jq to check its JSON, and scripts/install.sh for the
-#    install test. Rebuilt each run.
+#    (tools/nvme-mpx), jq to check its JSON, scripts/install.sh for the
+#    install test and udev/71-nvme-mpx.rules for the conf test. Rebuilt
+#    each run.
 # Two work trees share the cache: the base's key covers only the part of this
 # script that builds it, a stale base is removed only when it is a day old,
 # and the overlay and initrd are written under temporary names and renamed,
@@ -25,7 +26,7 @@ mkdir -p "$out"
 
 bins="/usr/sbin/nvme /usr/bin/fio /usr/bin/ip /usr/sbin/ip /usr/sbin/tc /usr/bin/tc
       /usr/sbin/nft /usr/bin/rdma /usr/sbin/rdma /usr/bin/kmod /bin/kmod /usr/sbin/dmsetup
-      /usr/bin/taskset /bin/dash"
+      /usr/bin/taskset /bin/dash /lib/systemd/systemd-udevd /usr/bin/udevadm"
 # Modules the tests load; their dependencies are added from modules.dep.
 # virtio_blk and ext4 (with jbd2, mbcache, crc16) mount the install test's
 # disk; virtio and virtio_pci are built into Debian's kernel.
@@ -48,7 +49,7 @@ if [ ! -f "$base" ]; then
 	find "$out" -maxdepth 1 -name 'base-*.cpio.gz' -mtime +0 -delete
 	r=$(mktemp -d)
 	trap 'rm -rf "$r"' EXIT
-	mkdir -p "$r"/{bin,sbin,etc,proc,sys,dev,tmp,run,mnt,root,usr/bin,usr/sbin,lib/modules,etc/nvme}
+	mkdir -p "$r"/{bin,sbin,etc,proc,sys,dev,tmp,run,mnt,root,usr/bin,usr/sbin,lib/modules,etc/nvme,etc/udev/rules.d}
 	cp /bin/busybox "$r/bin/busybox"
 	for a in $(busybox --list); do
 		[ "$a" = busybox ] || ln -sf busybox "$r/bin/$a"
@@ -68,6 +69,10 @@ if [ ! -f "$base" ]; then
 		ln -sf /usr/bin/kmod "$r/usr/bin/$k"
 		rm -f "$r/bin/$k"
 	done
+	# udevd (the conf test) is udevadm called systemd-udevd; no Debian rules
+	# are copied, so the only rule it runs is the one a test installs.
+	[ -e /lib/systemd/systemd-udevd ] ||
+		msg "udev is missing: the conf test will fail (run 'make deps': apt-get install udev)"
 	command -v nvme >/dev/null || die "nvme-cli is missing: run 'make deps' (apt-get install nvme-cli)"
 	command -v fio >/dev/null || die "fio is missing: run 'make deps' (apt-get install fio)"
 
@@ -129,6 +134,7 @@ for b in "$MPX_TOP/tools/nvme-mpx" "$(command -v jq)"; do
 	done
 done
 cp "$MPX_TOP/scripts/install.sh" "$o/usr/share/nvme-mpx/install.sh" 2>/dev/null || true
+cp "$MPX_TOP/udev/71-nvme-mpx.rules" "$o/usr/share/nvme-mpx/"
 (cd "$o" && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1 >"$out/overlay.cpio.gz.$$")
 cat "$base" "$out/overlay.cpio.gz.$$" >"$initrd.$$"
 mv "$out/overlay.cpio.gz.$$" "$out/overlay.cpio.gz"

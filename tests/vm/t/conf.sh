@@ -9,9 +9,10 @@
 # defaults) is applied again; a malformed file is rejected with its line
 # numbers and changes nothing; the blacklisted subsystem keeps the
 # kernel's values throughout.
-# The guest has no udevd (the host has no systemd-udevd to copy), so the
-# test runs "nvme-mpx apply <object>" for each subsystem, head and
-# controller that appears, as udev/71-nvme-mpx.rules would.
+# The file is applied by udev/71-nvme-mpx.rules run by a real udevd
+# (systemd-udevd --daemon, with that rule as its only one): on connect and
+# on a reconnect the test only waits for the knobs to read back. udevd is
+# stopped at the end, so the other tests of the boot never see it.
 . /mpx/lib.sh
 tr=${1:-tcp}
 name=conf-$tr
@@ -21,6 +22,10 @@ U1=4f6b37a4-6b4d-4c6e-9a43-0f4ac1d0b7e2
 C=/etc/nvme-mpx.conf
 
 command -v $M >/dev/null || { not_ok "$tr: nvme-mpx is in the guest image"; exit 1; }
+command -v systemd-udevd >/dev/null && command -v udevadm >/dev/null ||
+	{ not_ok "$tr: systemd-udevd and udevadm are in the guest image (make deps: apt-get install udev)"; exit 1; }
+R=/usr/share/nvme-mpx/71-nvme-mpx.rules
+[ -f $R ] || { not_ok "$tr: $R is in the guest image"; exit 1; }
 
 # subsys_setup NAME MODEL UUID DEV...: a subsystem with model MODEL; its
 # first namespace gets UUID (unless "-").
@@ -84,37 +89,30 @@ EOF
 write_conf
 check "$tr: config check accepts the file" $M config check
 
-# udev_apply SUBSYS: what the rule runs when SUBSYS, its heads and its
-# controllers appear (in udev's order: subsystem, controllers, heads).
-udev_apply() {
-	local s=$1 c h r=0
-	$M apply "$(basename "$s")" >>/tmp/conf-apply.out 2>&1 || r=1
-	for c in "$s"/nvme[0-9]*; do
-		[ -e "$c/transport" ] || continue
-		$M apply "$(basename "$c")" >>/tmp/conf-apply.out 2>&1 || r=1
-	done
-	for h in "$s"/nvme*n*; do
-		[ -e "/sys/block/$(basename "$h")" ] || continue
-		$M apply "$(basename "$h")" >>/tmp/conf-apply.out 2>&1 || r=1
-	done
-	return $r
+# udevd with our rule only, as make install puts it (the guest's CLI is
+# /usr/bin/nvme-mpx); the image holds no other rules.
+mkdir -p /etc/udev/rules.d /run/udev
+sed "s|@SBINDIR@|/usr/bin|g" $R >/etc/udev/rules.d/71-nvme-mpx.rules
+systemd-udevd --daemon --resolve-names=never
+wait_for 10 udevadm control --ping
+check "$tr: systemd-udevd is running" udevadm control --ping
+diag "udev rules: $(ls /etc/udev/rules.d /run/udev/rules.d /lib/udev/rules.d /usr/lib/udev/rules.d 2>/dev/null | tr '\n' ' ')"
+udevd_stop() {
+	udevadm control --exit >/dev/null 2>&1
+	wait_for 10 sh -c '! pidof systemd-udevd'
+	rm -f /etc/udev/rules.d/71-nvme-mpx.rules
 }
 
-# connect_all: both subsystems, then apply as udev would.
+# connect_all: both subsystems; udevd runs the rule on their uevents.
 connect_all() {
-	: >/tmp/conf-apply.out
 	mp_connect "$tr" 2 "$name" 2 || return 1
 	host_connect "$tr" 1 "$skip" --reconnect-delay=1 --ctrl-loss-tmo=60 || return 1
-	wait_for 10 head_of "$skip" || return 1
-	udev_apply "$(subsys_of "$name")" && udev_apply "$(subsys_of "$skip")"
+	wait_for 10 head_of "$skip"
 }
 
-# Kernel defaults, read before anything is applied (from the skipped
-# subsystem's head, which nothing may touch).
 connect_all
-r=$?
-sed 's/^/# apply: /' /tmp/conf-apply.out
-check "$tr: connect, and apply as the udev rule would, exits 0" [ $r -eq 0 ]
+check "$tr: connect both subsystems" [ $? -eq 0 ]
+udevadm settle --timeout=60
 # heads_by_uuid: "H1 H2", H1 the head with UUID U1 (the head entry's):
 # head numbers follow the order namespaces are found, not their NSIDs.
 heads_by_uuid() {
@@ -167,6 +165,16 @@ configured() {
 }
 attr_is_sub() { [ "$(cat "$1/iopolicy")" = "$2" ]; }
 
+# applied: a knob of each level reads back as configured (what to wait for;
+# configured then checks them all).
+applied() {
+	attr_is_sub "$sub" round-robin && attr_is "$h1" mpx_iopolicy service-time &&
+		attr_is "$h1" mpx_failback 30 && attr_is "$h2" mpx_failback 30 &&
+		attr_is "$h2" mpx_flap_limit 4 && attr_is "$h1" mpx_write_quiesce_ms 250 &&
+		attr_is "$h1" mpx_preferred "$(port_path "$h1" 4421)" &&
+		attr_is "$(port_path "$h1" 4420)" mpx_priority 200
+}
+
 # untouched: the blacklisted subsystem and its head keep the kernel's values.
 untouched() {
 	check "$tr: $1: blacklisted $skip: iopolicy $pol0" attr_is_sub "$sk" "$pol0"
@@ -185,8 +193,12 @@ diag "kernel defaults: iopolicy $pol0 failback $fb0 queue_if_no_path $qnp0 stall
 check "$tr: the defaults differ from every configured value" \
 	sh -c "[ '$pol0' != round-robin ] && [ '$fb0' != 30 ] && [ '$qnp0' != fail ] &&
 	       [ '$sm0' != 25 ] && [ '$prio0' != 200 ] && [ '$weight0' != 7 ]"
-check "$tr: apply said it left $skip alone" grep -q "^$(basename "$sk"): blacklisted, left alone" /tmp/conf-apply.out
+wait_for 60 applied
+check "$tr: udevd ran the rule: the file is applied on connect, no apply by hand" applied
 configured "on connect"
+$M apply "$(basename "$sk")" >/tmp/conf-apply.out 2>&1
+check "$tr: apply $(basename "$sk") says it is left alone" \
+	grep -q "^$(basename "$sk"): blacklisted, left alone" /tmp/conf-apply.out
 untouched "on connect"
 
 # ---- show --config ----------------------------------------------------------------
@@ -223,6 +235,8 @@ check "$tr: ... one knob written" grep -q '^apply: 1 written' /tmp/conf-apply.ou
 
 # ---- reconnect: new heads start from the kernel's defaults, apply sets them ------
 gone() { ! subsys_of "$name" >/dev/null; }
+# udevd holds the events until the kernel's values are read.
+udevadm control --stop-exec-queue
 nvme disconnect -n "$NQN_BASE:$name" >/dev/null 2>&1
 wait_for 20 gone
 check "$tr: disconnected: $name is gone" gone
@@ -232,12 +246,11 @@ sub=$(subsys_of "$name")
 set -- $(heads_by_uuid)
 h1=$1 h2=$2
 diag "after the reconnect: heads $h1 (UUID $U1) $h2"
-check "$tr: before apply the new $h1 has the kernel's failback ($fb0)" attr_is "$h1" mpx_failback "$fb0"
-: >/tmp/conf-apply.out
-udev_apply "$sub"
-r=$?
-sed 's/^/# apply: /' /tmp/conf-apply.out
-check "$tr: apply after the reconnect exits 0" [ $r -eq 0 ]
+check "$tr: before the rule runs the new $h1 has the kernel's failback ($fb0)" attr_is "$h1" mpx_failback "$fb0"
+udevadm control --start-exec-queue
+udevadm settle --timeout=60
+wait_for 60 applied
+check "$tr: udevd ran the rule: the reconnect is applied again, no apply by hand" applied
 configured "after a reconnect"
 untouched "after a reconnect"
 
@@ -260,7 +273,9 @@ ev_seen() {
 	jq -se --arg h "$h1" --arg p "$p20" --arg e "$1" \
 		'any(.[]; .head == $h and .path == $p and .event == $e)' /tmp/conf-mon.json >/dev/null
 }
-wait_for 20 ev_seen path_reinstated
+# The head's failback (30, from the defaults section) holds the returning
+# path for 30 s: it is reported reinstated when the hold ends.
+wait_for 60 ev_seen path_reinstated
 sed 's/^/# monitor: /' /tmp/conf-mon.json
 check "$tr: monitor: path_failed for $p20" ev_seen path_failed
 check "$tr: monitor: path_reinstated for $p20" ev_seen path_reinstated
@@ -329,5 +344,7 @@ else
 	diag "the loaded module has no mpx_failover_max / mpx_failover_interval_ms: not tested"
 fi
 
+udevd_stop
+check "$tr: systemd-udevd stopped" sh -c '! pidof systemd-udevd'
 rm -f $C
 mpx_cleanup
