@@ -271,8 +271,10 @@ EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_hedge_delay_ns);
  * @deadline: when to hedge, ktime_get() based
  * @entry: on head->mpx.hedge_list until the primary completes or the read
  *	is due; whoever takes it off owns the hedging hold
+ * @host: a hedged read's context lives in its primary clone, whose bio
+ *	is kept until the context is freed; NULL for a kmalloc'ed one
  * @nr_pages: pages per copy of the data
- * @pages: the private copy of a write's data
+ * @pages: the private copy of a write's data; NULL for reads
  */
 struct mpx_mux_ctx {
 	struct nvme_mpx_agg	agg;
@@ -284,12 +286,18 @@ struct mpx_mux_ctx {
 	bool			hedge;
 	ktime_t			deadline;
 	struct list_head	entry;
+	struct mpx_mux_clone	*host;
 	unsigned int		nr_pages;
-	struct page		*pages[] __counted_by(nr_pages);
+	struct page		**pages;
 };
 
-/* One clone, in front of its bio (the bio_set's front_pad). */
+/*
+ * One clone, in front of its bio (the bio_set's front_pad).  @hctx: room
+ * for the context of a hedged read, used in its primary only: one
+ * allocation per hedged read instead of two.
+ */
 struct mpx_mux_clone {
+	struct mpx_mux_ctx	hctx;
 	struct mpx_mux_ctx	*ctx;
 	struct nvme_ns		*ns;
 	u64			start_ns;
@@ -380,6 +388,23 @@ static void mpx_free_pages(struct nvme_ns_head *head, struct page **pages,
 			mpx_page_put(head, pages[i]);
 }
 
+static void mpx_ctx_init(struct mpx_mux_ctx *ctx, struct nvme_ns_head *head,
+			 struct bio *parent, unsigned int nr, bool write)
+{
+	INIT_LIST_HEAD(&ctx->entry);
+	ctx->parent = parent;
+	ctx->head = head;
+	ctx->primary = NULL;
+	ctx->acct_start = 0;
+	ctx->write = write;
+	ctx->hedge = false;
+	ctx->deadline = 0;
+	ctx->host = NULL;
+	ctx->nr_pages = nr;
+	nvme_mpx_agg_init(&ctx->agg);
+}
+
+/* A multiplexed bio's context, with a write's private copy after it. */
 static struct mpx_mux_ctx *mpx_ctx_alloc(struct nvme_ns_head *head,
 					 struct bio *parent, gfp_t gfp)
 {
@@ -390,30 +415,24 @@ static struct mpx_mux_ctx *mpx_ctx_alloc(struct nvme_ns_head *head,
 
 	if (nr > BIO_MAX_VECS)
 		return NULL;
-	/* Not zeroed: every field is set below, on the I/O path. */
-	ctx = kmalloc(struct_size(ctx, pages, nr), gfp);
+	/* Not zeroed: every field is set, on the I/O path. */
+	ctx = kmalloc(sizeof(*ctx) + (write ? nr : 0) * sizeof(ctx->pages[0]),
+		      gfp);
 	if (!ctx)
 		return NULL;
-	ctx->nr_pages = write ? nr : 0;
-	memset(ctx->pages, 0, nr * sizeof(ctx->pages[0]));
-	for (i = 0; i < ctx->nr_pages; i++) {
+	mpx_ctx_init(ctx, head, parent, nr, write);
+	ctx->pages = NULL;
+	if (!write)
+		return ctx;
+	ctx->pages = (struct page **)(ctx + 1);
+	for (i = 0; i < nr; i++) {
 		ctx->pages[i] = mpx_page_get(head, gfp);
 		if (!ctx->pages[i]) {
-			mpx_free_pages(head, ctx->pages, ctx->nr_pages);
+			mpx_free_pages(head, ctx->pages, i);
 			kfree(ctx);
 			return NULL;
 		}
 	}
-	ctx->nr_pages = nr;
-	INIT_LIST_HEAD(&ctx->entry);
-	ctx->parent = parent;
-	ctx->head = head;
-	ctx->primary = NULL;
-	ctx->acct_start = 0;
-	ctx->write = write;
-	ctx->hedge = false;
-	ctx->deadline = 0;
-	nvme_mpx_agg_init(&ctx->agg);
 	return ctx;
 }
 
@@ -423,7 +442,10 @@ static void mpx_ctx_free(struct mpx_mux_ctx *ctx, struct nvme_ns_head *head)
 		atomic_long_inc(&head->mpx.mux_degraded);
 	if (ctx->write)
 		mpx_free_pages(head, ctx->pages, ctx->nr_pages);
-	kfree(ctx);
+	if (ctx->host)
+		bio_put(&ctx->host->bio);
+	else
+		kfree(ctx);
 }
 
 /* A read's own buffer, once its data is no longer needed. */
@@ -541,7 +563,7 @@ static void mpx_clone_end(struct bio *bio)
 	struct mpx_mux_ctx *ctx = c->ctx;
 	struct nvme_ns_head *head = c->ns->head;
 	blk_status_t status = bio->bi_status;
-	bool write = ctx->write;
+	bool write = ctx->write, host = ctx->host == c;
 	unsigned int act;
 
 	mpx_clone_account(c, status);
@@ -550,23 +572,22 @@ static void mpx_clone_end(struct bio *bio)
 		mpx_hedge_unhold(ctx, head);
 	act = nvme_mpx_agg_put(&ctx->agg, status ? NVME_MPX_AGG_ERR :
 				NVME_MPX_AGG_OK, status);
-	/* @ctx may be gone after this; the clone's own pages are not. */
-	mpx_ctx_act(ctx, head, act, c);
+	mpx_ctx_act(ctx, head, act & ~NVME_MPX_AGG_LAST, c);
 	if (!write)
 		mpx_clone_free_pages(head, bio);
-	bio_put(bio);
+	/* A host's bio holds the context: it goes when the context does. */
+	if (act & NVME_MPX_AGG_LAST)
+		mpx_ctx_free(ctx, head);
+	if (!host)
+		bio_put(bio);
 }
 
-/*
- * A clone of @ctx->parent for path @ns: the same sectors and flags, but
- * its own data pages and fail-fast, so a path error ends here.
- */
-static struct mpx_mux_clone *mpx_clone_alloc(struct mpx_mux_ctx *ctx,
-					     struct nvme_ns_head *head,
-					     struct nvme_ns *ns, gfp_t gfp)
+/* A clone bio of @parent for path @ns, with room for @nr pages. */
+static struct mpx_mux_clone *mpx_clone_new(struct nvme_ns_head *head,
+					   struct nvme_ns *ns,
+					   struct bio *parent, unsigned int nr,
+					   gfp_t gfp)
 {
-	struct bio *parent = ctx->parent;
-	unsigned int i, len, left = parent->bi_iter.bi_size;
 	/*
 	 * REQ_NOWAIT: a path that swallows everything (a blackholed link)
 	 * soon has all its tags held by clones; waiting for one would stall
@@ -576,30 +597,43 @@ static struct mpx_mux_clone *mpx_clone_alloc(struct mpx_mux_ctx *ctx,
 			REQ_FAILFAST_DEV | REQ_FAILFAST_TRANSPORT |
 			REQ_FAILFAST_DRIVER | REQ_NOWAIT | REQ_ALLOC_CACHE;
 	struct mpx_mux_clone *c;
-	struct page *page;
 	struct bio *bio;
 
 	/*
 	 * Never wait for the pool: clones stuck on a dead path may hold all
 	 * of it.  Failing here sends the bio the normal way.
 	 */
-	bio = bio_alloc_bioset(ns->disk->part0, ctx->nr_pages, opf,
+	bio = bio_alloc_bioset(ns->disk->part0, nr, opf,
 			       gfp & ~__GFP_DIRECT_RECLAIM, &head->mpx.mux_bs);
 	if (!bio)
 		return NULL;
 	c = container_of(bio, struct mpx_mux_clone, bio);
-	c->ctx = ctx;
 	c->ns = ns;
 	c->hedge = false;
 	c->primary = false;
+	return c;
+}
+
+/*
+ * Make @c a clone of @ctx->parent: the same sectors and flags, but its
+ * own data pages and fail-fast, so a path error ends here.  On failure
+ * the caller puts @c.
+ */
+static bool mpx_clone_fill(struct mpx_mux_ctx *ctx, struct mpx_mux_clone *c,
+			   struct nvme_ns_head *head, gfp_t gfp)
+{
+	struct bio *parent = ctx->parent, *bio = &c->bio;
+	unsigned int i, len, left = parent->bi_iter.bi_size;
+	struct page *page;
+
+	c->ctx = ctx;
 	for (i = 0; i < ctx->nr_pages; i++, left -= len) {
 		len = min_t(unsigned int, left, PAGE_SIZE);
 		page = ctx->write ? ctx->pages[i] : mpx_page_get(head, gfp);
 		if (!page) {
 			if (!ctx->write)
 				mpx_clone_free_pages(head, bio);
-			bio_put(bio);
-			return NULL;
+			return false;
 		}
 		__bio_add_page(bio, page, len, 0);
 	}
@@ -611,6 +645,20 @@ static struct mpx_mux_clone *mpx_clone_alloc(struct mpx_mux_ctx *ctx,
 	bio_set_flag(bio, BIO_REMAPPED);
 	bio->bi_end_io = mpx_clone_end;
 	c->iter = bio->bi_iter;
+	return true;
+}
+
+static struct mpx_mux_clone *mpx_clone_alloc(struct mpx_mux_ctx *ctx,
+					     struct nvme_ns_head *head,
+					     struct nvme_ns *ns, gfp_t gfp)
+{
+	struct mpx_mux_clone *c = mpx_clone_new(head, ns, ctx->parent,
+						ctx->nr_pages, gfp);
+
+	if (c && !mpx_clone_fill(ctx, c, head, gfp)) {
+		bio_put(&c->bio);
+		c = NULL;
+	}
 	return c;
 }
 
@@ -817,20 +865,25 @@ static void mpx_hedge_enqueue(struct nvme_ns_head *head,
 /* Read @bio from the policy's path, hedged.  Caller holds head->srcu. */
 static bool mpx_hedge_start(struct nvme_ns_head *head, struct bio *bio)
 {
+	unsigned int nr = DIV_ROUND_UP(bio->bi_iter.bi_size, PAGE_SIZE);
 	struct nvme_ns *ns = nvme_find_path(head);
 	struct mpx_mux_clone *c;
 	struct mpx_mux_ctx *ctx;
 	u64 delay;
 
 	/* No second path, no hedge: the normal path handles the rest. */
-	if (!ns || !mpx_other_path(head, ns))
+	if (!ns || nr > BIO_MAX_VECS || !mpx_other_path(head, ns))
 		return false;
-	ctx = mpx_ctx_alloc(head, bio, mpx_gfp(bio));
-	if (!ctx)
+	/* The context lives in the primary: see mpx_clone_end(). */
+	c = mpx_clone_new(head, ns, bio, nr, mpx_gfp(bio));
+	if (!c)
 		return false;
-	c = mpx_clone_alloc(ctx, head, ns, mpx_gfp(bio));
-	if (!c) {
-		mpx_ctx_free(ctx, head);
+	ctx = &c->hctx;
+	mpx_ctx_init(ctx, head, bio, nr, false);
+	ctx->pages = NULL;
+	ctx->host = c;
+	if (!mpx_clone_fill(ctx, c, head, mpx_gfp(bio))) {
+		bio_put(&c->bio);
 		return false;
 	}
 	c->primary = true;
