@@ -109,7 +109,9 @@ writesafe_part() {
 	check "$tr: writesafe: without quiesce the stale write wins (got $r, want aa)" [ "$r" = aa ]
 	echo auto >$H/mpx_write_quiesce_ms
 	echo none >$H/mpx_preferred
-	check "$tr: writesafe: both paths back again" wait_for 60 both_live
+	# Same as above: a connect sent into the delay waits out the admin
+	# timeout (60 s) before the next attempt.
+	check "$tr: writesafe: both paths back again" wait_for 150 both_live
 }
 
 # ---- queue_if_no_path ----
