@@ -289,7 +289,8 @@ static bool has_word(const char *words, const char *w)
 	return false;
 }
 
-static bool parse_ulong(const char *s, long lo, long hi, long *out)
+/* A decimal number in [lo, hi], nothing else (no sign, no spaces). */
+bool mpx_parse_range(const char *s, long lo, long hi, long *out)
 {
 	char *end;
 	long v;
@@ -411,7 +412,7 @@ static char *knob_value(struct parser *p, enum mpx_knob k, enum mpx_sect sect,
 			return xstrdup(p, "immediate");
 		if (k == MPX_K_QNP && !strcmp(v, "0"))
 			return xstrdup(p, "fail");
-		if (parse_ulong(v, d->lo, d->hi, &n)) {
+		if (mpx_parse_range(v, d->lo, d->hi, &n)) {
 			snprintf(why, sizeof(why), "%ld", n);
 			return xstrdup(p, why);
 		}

@@ -166,6 +166,8 @@ int mpx_conf_parse(const char *text, size_t len, const char *fname,
  */
 int mpx_conf_load(const char *path, struct mpx_conf *c, FILE *errs);
 void mpx_conf_free(struct mpx_conf *c);
+/* A decimal number in [lo, hi], nothing else (no sign, no spaces). */
+bool mpx_parse_range(const char *s, long lo, long hi, long *out);
 
 /* The built-in array table (source of each entry in ->source). */
 extern const struct mpx_conf_block *mpx_builtin_arrays;

@@ -1253,22 +1253,6 @@ static int cmd_state(int argc, char **argv)
 	return write_block_attr(path, "mpx_state", argv[0]);
 }
 
-/* A decimal number in [lo, hi], nothing else (no sign, no spaces). */
-static bool parse_range(const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	long v;
-
-	if (!isdigit((unsigned char)*s) || strlen(s) > 9)
-		return false;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
-		return false;
-	*out = v;
-	return true;
-}
-
 static int cmd_number(int argc, char **argv, const char *attr, long lo,
 		      long hi)
 {
@@ -1280,7 +1264,7 @@ static int cmd_number(int argc, char **argv, const char *attr, long lo,
 	ret = need_args(argc, 2, usage);
 	if (ret)
 		return ret;
-	if (!parse_range(argv[2], lo, hi, &v))
+	if (!mpx_parse_range(argv[2], lo, hi, &v))
 		return err(MPX_EXIT_USAGE, "%s: '%s' is not a number from %ld to %ld",
 			   argv[0], argv[2], lo, hi);
 	ret = get_path(argv[1], path);
@@ -1302,7 +1286,7 @@ static int cmd_failback(int argc, char **argv)
 		return ret;
 	if (strcmp(argv[2], "immediate") && strcmp(argv[2], "manual") &&
 	    strcmp(argv[2], "followover") &&
-	    !parse_range(argv[2], 1, 86400, &v))
+	    !mpx_parse_range(argv[2], 1, 86400, &v))
 		return err(MPX_EXIT_USAGE,
 			   "failback: '%s' is not immediate, manual, followover or seconds from 1 to 86400",
 			   argv[2]);
@@ -1323,7 +1307,7 @@ static int cmd_qnp(int argc, char **argv)
 	if (ret)
 		return ret;
 	if (strcmp(argv[2], "auto") && strcmp(argv[2], "fail") &&
-	    strcmp(argv[2], "forever") && !parse_range(argv[2], 0, 86400, &v))
+	    strcmp(argv[2], "forever") && !mpx_parse_range(argv[2], 0, 86400, &v))
 		return err(MPX_EXIT_USAGE,
 			   "queue-if-no-path: '%s' is not auto, fail, forever or seconds from 0 to 86400",
 			   argv[2]);
@@ -1351,7 +1335,7 @@ static int cmd_tune(int argc, char **argv)
 			   "tune: unknown knob '%s' (write-quiesce-ms, stall-mult, stall-min-ms, stall-max-ms, flap-limit, flap-window-secs, flap-hold-secs)",
 			   argv[2]);
 	if (!(k->word && !strcmp(argv[3], k->word)) &&
-	    !parse_range(argv[3], k->lo, k->hi, &v))
+	    !mpx_parse_range(argv[3], k->lo, k->hi, &v))
 		return err(MPX_EXIT_USAGE, "tune: %s takes %s%s%ld to %ld, not '%s'",
 			   k->name, k->word ? k->word : "",
 			   k->word ? " or " : "", k->lo, k->hi, argv[3]);
@@ -1515,7 +1499,7 @@ static int cmd_stats(int argc, char **argv)
 			watch = true;
 			/* An optional interval: a head name never starts with a digit. */
 			if (i + 1 < argc && isdigit((unsigned char)argv[i + 1][0])) {
-				if (!parse_range(argv[i + 1], 1, 3600, &secs))
+				if (!mpx_parse_range(argv[i + 1], 1, 3600, &secs))
 					return err(MPX_EXIT_USAGE,
 						   "stats: --watch takes seconds from 1 to 3600, not '%s'",
 						   argv[i + 1]);
@@ -1523,8 +1507,8 @@ static int cmd_stats(int argc, char **argv)
 			}
 		} else if (!strcmp(argv[i], "--count") ||
 			   !strcmp(argv[i], "-c")) {
-			if (i + 1 >= argc || !parse_range(argv[i + 1], 1,
-							  1000000, &count))
+			if (i + 1 >= argc || !mpx_parse_range(argv[i + 1], 1,
+							      1000000, &count))
 				return err(MPX_EXIT_USAGE,
 					   "stats: --count takes a number of reports");
 			i++;
@@ -2582,7 +2566,7 @@ static int cmd_monitor(int argc, char **argv)
 			json = true;
 		} else if (!strcmp(argv[i], "--count") || !strcmp(argv[i], "-c")) {
 			if (i + 1 >= argc ||
-			    !parse_range(argv[i + 1], 1, 1000000, &count))
+			    !mpx_parse_range(argv[i + 1], 1, 1000000, &count))
 				return err(MPX_EXIT_USAGE,
 					   "monitor: --count takes a number of events from 1 to 1000000");
 			i++;
