@@ -94,16 +94,16 @@ clean:
 distclean: clean
 	rm -rf "$${XDG_CACHE_HOME:-$$HOME/.cache}/nvme-mpx"
 
-bench: modules
+bench: modules tools
 	@bash tests/bench/run.sh
 
-bench-paths: modules
+bench-paths: modules tools
 	@bash tests/bench/scenario.sh paths 38 25
 
-bench-failover: modules
+bench-failover: modules tools
 	@bash tests/bench/scenario.sh failover 6 45
 
-bench-mux: modules
+bench-mux: modules tools
 	@bash tests/bench/scenario.sh mux 5 90
 
 # Not in make check: the guest's deadline is the soak plus set-up, recovery
