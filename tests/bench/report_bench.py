@@ -191,8 +191,10 @@ if fo:
     md += ["## Failover stall (two NVMe/TCP paths, round-robin, 4k randread QD16 paced at 2000 IOPS)", "",
            "A fault on path 1, 3 s in: port removal (port back after the given time), a blackhole (every "
            "packet dropped, no reset, lifted after the given time), a controller reset. Longest gap "
-           "between two completions (ms) and the I/Os completed while the fault lasted "
-           "(reset: the 2 s after it). dm: no multipathd, a 1 s reinstating checker.", "",
+           "between two completions (ms) from the fault on, the longest one in the 3 s before it "
+           "(the baseline: what the set stalls for with no fault at all), and the I/Os completed "
+           "while the fault lasted (reset: the 2 s after it). dm: no multipathd, a 1 s reinstating "
+           "checker.", "",
            "| fault | fault lasted (ms) | metric | " + " | ".join(sets) + " | ours/stock | ours/dm |",
            "|---|---|---|" + "---|" * len(sets) + "---|---|"]
     summary["failover"] = []
@@ -202,7 +204,10 @@ if fo:
             continue
         ent = {"fault": fault, "down_ms": stat([r["down_ms"] for r in rows]),
                "errors": sorted({r["set"] for r in rows if r.get("errors")})}
-        for metric, label in (("gap", "longest gap ms"), ("during", "I/Os during")):
+        for metric, label in (("gap", "longest gap ms"), ("pre", "baseline gap ms"),
+                              ("during", "I/Os during")):
+            if not all(metric in r for r in rows):
+                continue    # results from before the baseline was measured
             st = {s: stat([r[metric] for r in rows if r["set"] == s]) for s in sets}
             rt = {b: ratio(rows, lambda r: r["set"], "ours", b, metric) for b in ("stock", "dm")}
             ent[metric] = {"sets": st, "ours_over": rt}

@@ -21,6 +21,20 @@ check() {
 
 # now_ms: monotonic milliseconds since boot.
 now_ms() { awk '{printf "%d\n", $1 * 1000}' /proc/uptime; }
+# now_us: the monotonic clock in microseconds (/proc/uptime has 10 ms
+# steps, busybox's date no %N); the timer list's first lines are cheap.
+now_us() { awk '/^now at/ { printf "%d\n", $3 / 1000; exit }' /proc/timer_list; }
+
+# poll_for SECS CMD...: wait_for with a 5 ms poll, for waits that are
+# themselves measured.
+poll_for() {
+	local end=$(($(now_ms) + $1 * 1000 * ${MPX_SLOW:-1}))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(now_ms)" -lt $end ] || return 1
+		sleep 0.005
+	done
+}
 
 # log_window FROM_MS TO_MS: the kernel log between two now_ms values, as
 # diagnostics (fio's logs count from its own start, so give a margin).

@@ -185,16 +185,16 @@ nblock() {
 nblock_is() { [ "$(nblock "$1")" -eq "$2" ]; }
 
 scale_one() {	# SET NPATHS NHEADS
-	local set=$1 np=$2 nh=$3 p=1 h t0 t1 t2 want files= r
+	local set=$1 np=$2 nh=$3 p=1 h t0 t1 t2 t3 want files= r
 	tgt_setup loop "$np" $name null "$nh" 1024 || { not_ok "bench: target $np x $nh"; return 1; }
 	want=$((nh * (np + 1)))
 	[ "$set" = dm ] && want=$((nh * np))
-	t0=$(now_ms)
+	t0=$(now_us)
 	while [ $p -le "$np" ]; do
 		host_connect loop $p $name || { not_ok "bench: $set connect $p"; return 1; }
 		p=$((p + 1))
 	done
-	wait_for 120 nblock_is 'nvme*' $want || { not_ok "bench: $set: $np x $nh disks"; return 1; }
+	poll_for 120 nblock_is 'nvme*' $want || { not_ok "bench: $set: $np x $nh disks"; return 1; }
 	if [ "$set" = dm ]; then
 		for h in $(ls /sys/block | sed -n 's/^nvme[0-9]*n\([0-9]*\)$/\1/p' | sort -un); do
 			dm_up $name "s$h" round-robin 0 "$h" || { not_ok "bench: dm map $h"; return 1; }
@@ -205,7 +205,7 @@ scale_one() {	# SET NPATHS NHEADS
 			case ${h##*/} in *c*) ;; *) files="$files:/dev/${h##*/}" ;; esac
 		done
 	fi
-	t1=$(now_ms)
+	t1=$(now_us)
 	# A path's disk appears after its controller is live and its ANA state
 	# read: presence is readiness. Checked here, outside the timing.
 	if [ "$set" != dm ]; then
@@ -217,12 +217,14 @@ scale_one() {	# SET NPATHS NHEADS
 	[ "$set" = dm ] || echo round-robin >"$(subsys_of $name)/iopolicy"
 	r=$(fio_run "${files#:}" randread 4k 32 1)
 	[ -n "$r" ] || not_ok "bench: fio $set $np x $nh"
-	t2=$(now_ms)
+	t2=$(now_us)
 	[ "$set" != dm ] || dmsetup remove_all >/dev/null 2>&1
 	nvme disconnect-all >/dev/null 2>&1
-	wait_for 120 nblock_is 'nvme*' 0 || not_ok "bench: $set: disks gone"
-	echo "BENCH sc=scale round=$round set=$set paths=$np heads=$nh connect_ms=$((t1 - t0))" \
-		"teardown_ms=$(($(now_ms) - t2)) ${r:-iops=0}"
+	poll_for 120 nblock_is 'nvme*' 0 || not_ok "bench: $set: disks gone"
+	t3=$(now_us)
+	echo "BENCH sc=scale round=$round set=$set paths=$np heads=$nh" \
+		"connect_ms=$(((t1 - t0) / 1000)).$(((t1 - t0) % 1000 / 100))" \
+		"teardown_ms=$(((t3 - t2) / 1000)).$(((t3 - t2) % 1000 / 100)) ${r:-iops=0}"
 	mpx_cleanup
 }
 
@@ -296,16 +298,22 @@ asym() {
 
 # ---- failover ------------------------------------------------------------
 
-# fo_stats LOG FROM_MS TO_MS: longest completion gap, completions between
+# fo_stats LOG FROM_MS TO_MS: the longest completion gap that ends at or
+# after FROM - 500 (the fault and the recovery from it; fio's clock starts
+# when fio is up, a little after ours, so the fault is a little earlier on
+# its clock), the longest one that ends before (the baseline: what the
+# set's I/O path stalls for anyway, which must not pass for a failover
+# gap; fio's first 500 ms are left out), completions between
 # FROM and TO (fio's clock, ms), and per 100 ms: completions/worst latency
 # in microseconds, comma-separated (the plot's series).
 fo_stats() {
 	sort -t, -k1,1n "$1" | awk -F, -v f="$2" -v t="$3" '
-		NR > 1 && $1 - p > g { g = $1 - p }
+		NR > 1 && $1 >= f - 500 && $1 - p > g { g = $1 - p }
+		NR > 1 && $1 < f - 500 && p >= 500 && $1 - p > q { q = $1 - p }
 		{ p = $1; b = int($1 / 100); c[b]++; l = $2 / 1000; if (l > w[b]) w[b] = l
 		  if (b > nb) nb = b }
 		$1 >= f && $1 < t { n++ }
-		END { printf "gap=%d during=%d series=", g, n
+		END { printf "gap=%d pre=%d during=%d series=", g, q, n
 		      for (i = 0; i <= nb; i++) printf "%s%d/%d", i ? "," : "", c[i], w[i]; print "" }'
 }
 
