@@ -28,12 +28,8 @@ now_us() { awk '/^now at/ { printf "%d\n", $3 / 1000; exit }' /proc/timer_list; 
 # poll_for SECS CMD...: wait_for with a 5 ms poll, for waits that are
 # themselves measured.
 poll_for() {
-	local end=$(($(now_ms) + $1 * 1000 * ${MPX_SLOW:-1}))
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		[ "$(now_ms)" -lt $end ] || return 1
-		sleep 0.005
-	done
+	local MPX_POLL=0.005
+	wait_for "$@"
 }
 
 # log_window FROM_MS TO_MS: the kernel log between two now_ms values, as
@@ -50,7 +46,7 @@ wait_for() {
 	shift
 	while ! "$@" >/dev/null 2>&1; do
 		[ "$(now_ms)" -lt $end ] || return 1
-		sleep 0.05
+		sleep "${MPX_POLL:-0.05}"
 	done
 }
 
@@ -569,4 +565,107 @@ kmemleak_check() {
 	# The others, briefly: how many per allocating caller.
 	[ ! -s /run/kmemleak-other.txt ] ||
 		sort -rn /run/kmemleak-other.txt | head -n 10 | sed 's/^/# kmemleak (not ours): /'
+}
+
+# ---- benchmark recipes (yard.sh, stall.sh, hbench.sh) ----------------------
+
+# ctrl_for_port PORT: the controller connected to tcp port PORT.
+ctrl_for_port() {
+	local c a
+	for c in /sys/class/nvme/nvme*; do
+		read -r a <"$c/address" || continue
+		case $a in *trsvcid=$((4419 + $1))*) echo "${c##*/}"; return 0 ;; esac
+	done
+	return 1
+}
+
+# fault_run DEV FAULT DOWN RUNTIME SUBSYS: fio 4k randread QD16 paced at
+# 2000 IOPS (so the guest idles and the clock is not the CPU's) on DEV for
+# RUNTIME s, completions logged to /tmp/st_lat.1.log, and 3 s in a fault on
+# path 1 (tcp port 1) of SUBSYS: portremove (the port back after DOWN s),
+# blackhole (every packet dropped, no reset; lifted after DOWN s) or reset
+# (a controller reset, watched for 2 s). Sets fr_from and fr_to, the
+# fault's window in ms since fio was started.
+fault_run() {
+	local dev=$1 fault=$2 down=$3 sub=$5 t0 fpid
+	fio --name=st --filename="$dev" --ioengine=libaio --direct=1 --rw=randread --bs=4k \
+		--iodepth=16 --rate_iops=2000 --size=512m --time_based --runtime="$4" \
+		--write_lat_log=/tmp/st --log_avg_msec=0 >/tmp/st.out 2>&1 &
+	fpid=$!
+	t0=$(now_ms)
+	sleep 3
+	fr_from=$(($(now_ms) - t0))
+	case $fault in
+	portremove) port_unlink 1 "$sub" ;;
+	blackhole) blackhole tcp 1 ;;
+	reset) echo 1 >"/sys/class/nvme/$(ctrl_for_port 1)/reset_controller" ;;
+	esac
+	[ "$down" -gt 0 ] && sleep "$down"	# the fault lasts this long
+	case $fault in
+	portremove) port_link 1 "$sub" ;;
+	blackhole) unblackhole ;;
+	esac
+	fr_to=$(($(now_ms) - t0))
+	[ "$down" -gt 0 ] || fr_to=$((fr_from + 2000))
+	wait $fpid
+}
+
+# fo_stats LOG FROM_MS TO_MS: the longest completion gap that ends at or
+# after FROM - 500 (the fault and the recovery from it; fio's clock starts
+# when fio is up, a little after ours, so the fault is a little earlier on
+# its clock), the longest one that ends before (the baseline: what the
+# set's I/O path stalls for anyway, which must not pass for a failover
+# gap; fio's first 500 ms are left out), completions between FROM and TO
+# (fio's clock, ms), and per 100 ms: completions/worst latency in
+# microseconds, comma-separated (the plots' series).
+fo_stats() {
+	sort -t, -k1,1n "$1" | awk -F, -v f="$2" -v t="$3" '
+		NR > 1 && $1 >= f - 500 && $1 - p > g { g = $1 - p }
+		NR > 1 && $1 < f - 500 && p >= 500 && $1 - p > q { q = $1 - p }
+		{ p = $1; b = int($1 / 100); c[b]++; l = $2 / 1000; if (l > w[b]) w[b] = l
+		  if (b > nb) nb = b }
+		$1 >= f && $1 < t { n++ }
+		END { printf "gap=%d pre=%d during=%d series=", g, q, n
+		      for (i = 0; i <= nb; i++) printf "%s%d/%d", i ? "," : "", c[i], w[i]; print "" }'
+}
+
+# lat_stats LOG: worst and p99.9 latency in microseconds, I/Os.
+lat_stats() {
+	cut -d, -f2 "$1" | sort -n | awk '{ v[NR] = $1 } END {
+		i = int(NR * 0.999); if (i < 1) i = 1
+		printf "worst_us=%d p999_us=%d n=%d", v[NR] / 1000, v[i] / 1000, NR }'
+}
+
+# hb_mux HEAD ON: the heartbeat's slot (HB_SLOT, in 4 KiB blocks)
+# multiplexed on HEAD, or (ON=0) nothing multiplexed.
+HB_SLOT=64
+hb_mux() {
+	local per=$(($(cat "/sys/block/$1/queue/logical_block_size") / 512))
+	per=$((8 / per))
+	if [ "$2" = 1 ]; then
+		echo "$((HB_SLOT * per))-$((HB_SLOT * per + per - 1))" >"/sys/block/$1/mpx_multiplex"
+	else
+		echo none >"/sys/block/$1/mpx_multiplex"
+	fi
+}
+
+# hb_run DEV RUNTIME: a heartbeat writer on DEV (4 KiB to its slot every
+# 10 ms, each read back and verified) for RUNTIME s, path 1 (tcp port 1)
+# blackholed from 3 s in to the end. Prints its worst_us= p999_us= n= and
+# data=clean or data=error.
+hb_run() {
+	local fpid res=clean
+	fio --name=hb --filename="$1" --ioengine=psync --direct=1 --rw=write --bs=4k \
+		--offset=$((HB_SLOT * 4096)) --size=4k --time_based --runtime="$2" --thinktime=10ms \
+		--verify=crc32c --verify_backlog=1 --verify_fatal=1 --do_verify=1 \
+		--write_lat_log=/tmp/hb --log_avg_msec=0 --output-format=terse --terse-version=3 \
+		>/tmp/hb.out 2>&1 &
+	fpid=$!
+	sleep 3
+	blackhole tcp 1
+	wait $fpid
+	unblackhole
+	fio_clean /tmp/hb.out || res=error
+	echo "$(lat_stats /tmp/hb_lat.1.log) data=$res"
+	rm -f /tmp/hb_lat.1.log
 }

@@ -16,7 +16,6 @@ secs=${arg#*-}
 only=
 case $secs in *-*) only=${secs#*-}; secs=${secs%%-*} ;; esac
 name=hbench
-SLOT=64
 
 setup() {	# SET
 	nvme_unload || { not_ok "bench: unload before $1"; return 1; }
@@ -29,34 +28,12 @@ setup() {	# SET
 	echo round-robin >"$(subsys_of $name)/iopolicy"
 }
 
-# lat_stats LOG: worst and p99.9 latency in microseconds, I/Os.
-lat_stats() {
-	cut -d, -f2 "$1" | sort -n | awk '{ v[NR] = $1 } END {
-		i = int(NR * 0.999); if (i < 1) i = 1
-		printf "worst_us=%d p999_us=%d n=%d", v[NR] / 1000, v[i] / 1000, NR }'
-}
-
 heartbeat() {	# SET
-	local per=$(($(cat /sys/block/$head/queue/logical_block_size) / 512)) fpid res
-	per=$((8 / per))
 	case $1 in
-	ours-mux) echo "$((SLOT * per))-$((SLOT * per + per - 1))" >/sys/block/$head/mpx_multiplex ;;
-	ours-plain) echo none >/sys/block/$head/mpx_multiplex ;;
+	ours-mux) hb_mux "$head" 1 ;;
+	ours-plain) hb_mux "$head" 0 ;;
 	esac
-	fio --name=hb --filename="/dev/$head" --ioengine=psync --direct=1 --rw=write --bs=4k \
-		--offset=$((SLOT * 4096)) --size=4k --time_based --runtime=15 --thinktime=10ms \
-		--verify=crc32c --verify_backlog=1 --verify_fatal=1 --do_verify=1 \
-		--write_lat_log=/tmp/hb --log_avg_msec=0 --output-format=terse --terse-version=3 \
-		>/tmp/hb.out 2>&1 &
-	fpid=$!
-	sleep 3
-	blackhole tcp 1
-	wait $fpid
-	unblackhole
-	res=clean
-	fio_clean /tmp/hb.out || res=error
-	echo "BENCH round=$round kind=hb set=$1 $(lat_stats /tmp/hb_lat.1.log) data=$res"
-	rm -f /tmp/hb_lat.1.log
+	echo "BENCH round=$round kind=hb set=$1 $(hb_run "/dev/$head" 15)"
 	wait_for 90 live_paths_is "$head" 2 || not_ok "bench: $1: paths back"
 	# Both paths must be usable again, not only connected.
 	sleep 2

@@ -298,25 +298,6 @@ asym() {
 
 # ---- failover ------------------------------------------------------------
 
-# fo_stats LOG FROM_MS TO_MS: the longest completion gap that ends at or
-# after FROM - 500 (the fault and the recovery from it; fio's clock starts
-# when fio is up, a little after ours, so the fault is a little earlier on
-# its clock), the longest one that ends before (the baseline: what the
-# set's I/O path stalls for anyway, which must not pass for a failover
-# gap; fio's first 500 ms are left out), completions between
-# FROM and TO (fio's clock, ms), and per 100 ms: completions/worst latency
-# in microseconds, comma-separated (the plot's series).
-fo_stats() {
-	sort -t, -k1,1n "$1" | awk -F, -v f="$2" -v t="$3" '
-		NR > 1 && $1 >= f - 500 && $1 - p > g { g = $1 - p }
-		NR > 1 && $1 < f - 500 && p >= 500 && $1 - p > q { q = $1 - p }
-		{ p = $1; b = int($1 / 100); c[b]++; l = $2 / 1000; if (l > w[b]) w[b] = l
-		  if (b > nb) nb = b }
-		$1 >= f && $1 < t { n++ }
-		END { printf "gap=%d pre=%d during=%d series=", g, q, n
-		      for (i = 0; i <= nb; i++) printf "%s%d/%d", i ? "," : "", c[i], w[i]; print "" }'
-}
-
 # paths_back SET: both paths usable again.
 paths_back() {
 	if [ "$1" = dm ]; then
@@ -326,18 +307,8 @@ paths_back() {
 	fi
 }
 
-# ctrl_for_port PORT: the controller connected to tcp port PORT.
-ctrl_for_port() {
-	local c a
-	for c in /sys/class/nvme/nvme*; do
-		read -r a <"$c/address" || continue
-		case $a in *trsvcid=$((4419 + $1))*) echo "${c##*/}"; return 0 ;; esac
-	done
-	return 1
-}
-
 fo_one() {	# SET FAULT
-	local down runtime t0 f0 f1 r fpid
+	local down runtime r
 	case $2 in
 	portremove) down=$fo_port ;;
 	blackhole) down=$fo_bh ;;
@@ -346,29 +317,10 @@ fo_one() {	# SET FAULT
 	# fio starts 3 s before the fault; a reset is watched for 2 s after it.
 	runtime=$((down + fo_tail))
 	[ $runtime -ge 6 ] || runtime=6
-	fio --name=st --filename="$dev" --ioengine=libaio --direct=1 --rw=randread --bs=4k \
-		--iodepth=16 --rate_iops=2000 --size=512m --time_based --runtime=$runtime \
-		--write_lat_log=/tmp/st --log_avg_msec=0 >/tmp/st.out 2>&1 &
-	fpid=$!
-	t0=$(now_ms)
-	sleep 3
-	f0=$(($(now_ms) - t0))
-	case $2 in
-	portremove) port_unlink 1 $name ;;
-	blackhole) blackhole tcp 1 ;;
-	reset) echo 1 >"/sys/class/nvme/$(ctrl_for_port 1)/reset_controller" ;;
-	esac
-	[ $down -gt 0 ] && sleep $down	# the fault lasts this long
-	case $2 in
-	portremove) port_link 1 $name ;;
-	blackhole) unblackhole ;;
-	esac
-	f1=$(($(now_ms) - t0))
-	[ $down -gt 0 ] || f1=$((f0 + 2000))
-	wait $fpid
-	r=$(fo_stats /tmp/st_lat.1.log $f0 $f1)
+	fault_run "$dev" "$2" $down $runtime $name
+	r=$(fo_stats /tmp/st_lat.1.log $fr_from $fr_to)
 	grep -q 'err= *[1-9]' /tmp/st.out && r="$r errors=1"
-	echo "BENCH sc=failover round=$round set=$1 fault=$2 from_ms=$f0 down_ms=$((f1 - f0)) $r"
+	echo "BENCH sc=failover round=$round set=$1 fault=$2 from_ms=$fr_from down_ms=$((fr_to - fr_from)) $r"
 	paths_back "$1" || not_ok "bench: $1 $2: paths back"
 	rm -f /tmp/st_lat.1.log
 }
@@ -395,40 +347,13 @@ failover() {
 
 # ---- heartbeat -----------------------------------------------------------
 
-# lat_stats LOG: worst and p99.9 latency in microseconds, I/Os.
-lat_stats() {
-	cut -d, -f2 "$1" | sort -n | awk '{ v[NR] = $1 } END {
-		i = int(NR * 0.999); if (i < 1) i = 1
-		printf "worst_us=%d p999_us=%d n=%d", v[NR] / 1000, v[i] / 1000, NR }'
-}
-
 hb_one() {	# SET (ours-mux, ours-plain, stock, dm)
-	local set=$1 per fpid res
-	SLOT=64
+	local set=$1
 	case $set in
-	ours-*)
-		per=$(($(cat /sys/block/$head/queue/logical_block_size) / 512))
-		per=$((8 / per))
-		if [ $set = ours-mux ]; then
-			echo "$((SLOT * per))-$((SLOT * per + per - 1))" >/sys/block/$head/mpx_multiplex
-		else
-			echo none >/sys/block/$head/mpx_multiplex
-		fi ;;
+	ours-mux) hb_mux "$head" 1 ;;
+	ours-plain) hb_mux "$head" 0 ;;
 	esac
-	fio --name=hb --filename="$dev" --ioengine=psync --direct=1 --rw=write --bs=4k \
-		--offset=$((SLOT * 4096)) --size=4k --time_based --runtime=$hb_run --thinktime=10ms \
-		--verify=crc32c --verify_backlog=1 --verify_fatal=1 --do_verify=1 \
-		--write_lat_log=/tmp/hb --log_avg_msec=0 --output-format=terse --terse-version=3 \
-		>/tmp/hb.out 2>&1 &
-	fpid=$!
-	sleep 3
-	blackhole tcp 1
-	wait $fpid
-	unblackhole
-	res=clean
-	fio_clean /tmp/hb.out || res=error
-	echo "BENCH sc=hb round=$round set=$set $(lat_stats /tmp/hb_lat.1.log) data=$res"
-	rm -f /tmp/hb_lat.1.log
+	echo "BENCH sc=hb round=$round set=$set $(hb_run "$dev" $hb_run)"
 	paths_back "${set%%-*}" || not_ok "bench: $set: paths back"
 }
 
