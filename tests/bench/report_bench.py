@@ -119,8 +119,8 @@ if scl:
            "Connect: from the first `nvme connect` until every head has all its path disks (dm: "
            "until every map is made). Tear-down: from the end of I/O until no NVMe disk is left "
            "(dm: its maps removed first). IOPS: 4k randread QD32, one fio job over all heads. "
-           "Native sets use round-robin, dm its round-robin selector. Times come from /proc/uptime "
-           "(10 ms resolution).", "",
+           "Native sets use round-robin, dm its round-robin selector. Times: the guest's "
+           "monotonic clock, polled every 5 ms.", "",
            "| paths | heads | metric | " + " | ".join(sets) + " | ours/stock | ours/dm |",
            "|---|---|---|" + "---|" * len(sets) + "---|---|"]
     summary["scale"] = []
@@ -188,7 +188,9 @@ if asy:
 fo = by_sc.get("failover", [])
 if fo:
     sets = [s for s in ("ours", "stock", "dm") if any(r["set"] == s for r in fo)]
-    md += ["## Failover stall (two NVMe/TCP paths, round-robin, 4k randread QD16 paced at 2000 IOPS)", "",
+    rates = sorted({r.get("rate", 2000) for r in fo})
+    md += ["## Failover stall (two NVMe/TCP paths, round-robin, 4k randread QD16 paced at "
+           f"{'/'.join(str(x) for x in rates)} IOPS)", "",
            "A fault on path 1, 3 s in: port removal (port back after the given time), a blackhole (every "
            "packet dropped, no reset, lifted after the given time), a controller reset. Longest gap "
            "between two completions (ms) from the fault on, the longest one in the 3 s before it "

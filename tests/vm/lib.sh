@@ -579,8 +579,9 @@ ctrl_for_port() {
 	return 1
 }
 
-# fault_run DEV FAULT DOWN RUNTIME SUBSYS: fio 4k randread QD16 paced at
-# 2000 IOPS (so the guest idles and the clock is not the CPU's) on DEV for
+# fault_run DEV FAULT DOWN RUNTIME SUBSYS [RATE]: fio 4k randread QD16
+# paced at RATE IOPS (2000; so the guest idles and the clock is not the
+# CPU's) on DEV for
 # RUNTIME s, completions logged to /tmp/st_lat.1.log, and 3 s in a fault on
 # path 1 (tcp port 1) of SUBSYS: portremove (the port back after DOWN s),
 # blackhole (every packet dropped, no reset; lifted after DOWN s) or reset
@@ -589,7 +590,7 @@ ctrl_for_port() {
 fault_run() {
 	local dev=$1 fault=$2 down=$3 sub=$5 t0 fpid
 	fio --name=st --filename="$dev" --ioengine=libaio --direct=1 --rw=randread --bs=4k \
-		--iodepth=16 --rate_iops=2000 --size=512m --time_based --runtime="$4" \
+		--iodepth=16 --rate_iops="${6:-2000}" --size=512m --time_based --runtime="$4" \
 		--write_lat_log=/tmp/st --log_avg_msec=0 >/tmp/st.out 2>&1 &
 	fpid=$!
 	t0=$(now_ms)
