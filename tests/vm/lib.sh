@@ -12,11 +12,12 @@ ok() { echo "ok $*"; }
 not_ok() { echo "not ok $*"; MPX_FAILED=1; }
 diag() { echo "# $*"; }
 
-# check DESC CMD...: one result line from a command's exit status.
+# check DESC CMD...: one result line from a command's exit status, which
+# it returns (check ... || diagnose).
 check() {
 	local d=$1
 	shift
-	if "$@"; then ok "$d"; else not_ok "$d"; fi
+	if "$@"; then ok "$d"; else not_ok "$d"; return 1; fi
 }
 
 # now_ms: monotonic milliseconds since boot.
@@ -318,7 +319,9 @@ unblackhole() { nft flush chain inet mpx in; nft flush chain inet mpx out; }
 # fio_verify DEV SECONDS [extra fio args]: random read/write with crc32c
 # verification; exits non-zero on any I/O or verify error.
 fio_verify() {
-	local dev=$1 t=$2
+	# The runtime is a budget for the faults a test puts in it: it
+	# stretches with MPX_SLOW, as the waits do.
+	local dev=$1 t=$(($2 * ${MPX_SLOW:-1}))
 	shift 2
 	fio --name=verify --filename="/dev/$dev" --ioengine=libaio --direct=1 \
 		--rw=randrw --bs=4k --iodepth=16 --size=64m --time_based --runtime="$t" \
@@ -356,6 +359,19 @@ mpx_cleanup() {
 			[ -d "$n" ] && { echo 0 >"$n/enable"; rmdir "$n"; }
 		done
 		rmdir "$s"
+	done
+}
+
+# stray_dev_files: remove and name the regular files in /dev/nvme*. fio
+# given a disk's name after the disk went makes a file of that name, and
+# the next test's fio would write there and not to its disk (init fails
+# the test that left one).
+stray_dev_files() {
+	local f
+	for f in /dev/nvme*; do
+		[ -f "$f" ] || continue
+		echo "$f"
+		rm -f "$f"
 	done
 }
 
@@ -669,4 +685,24 @@ hb_run() {
 	fio_clean /tmp/hb.out || res=error
 	echo "$(lat_stats /tmp/hb_lat.1.log) data=$res"
 	rm -f /tmp/hb_lat.1.log
+}
+
+# io_diag PID DISK...: why I/O of process PID is not moving: its state and
+# kernel stacks, and each DISK's inflight and mpx_stat.
+io_diag() {
+	local p=$1 t d
+	shift
+	if [ -d "/proc/$p" ]; then
+		diag "pid $p: $(grep -E '^State' "/proc/$p/status")"
+		for t in /proc/"$p"/task/*; do
+			diag "task ${t##*/}: $(cat "$t/wchan" 2>/dev/null)"
+			sed 's/^/#   /' "$t/stack" 2>/dev/null | head -n 12
+		done
+	else
+		diag "pid $p has exited"
+	fi
+	for d in "$@"; do
+		diag "$d: inflight $(cat "/sys/block/$d/inflight" 2>/dev/null)," \
+			"mpx_stat $(cat "/sys/block/$d/mpx_stat" 2>/dev/null)"
+	done
 }

@@ -102,7 +102,7 @@ under_io() {
 	local b
 	b=$(path_ios "$1")
 	fio --name=r --filename="/dev/$1" --ioengine=libaio --direct=1 --rw=randread \
-		--bs=4k --iodepth=8 --size=64m --time_based --runtime=10 >/dev/null 2>&1 &
+		--bs=4k --iodepth=8 --size=64m --time_based --runtime=$((10 * MPX_SLOW)) >/dev/null 2>&1 &
 	wait_for 15 ios_above "$1" $((b + 50)) || diag "fio did not start on $1"
 	$M stats --watch 1 --count 2 "$1" >/tmp/stats.out 2>&1
 	kill -INT $! 2>/dev/null

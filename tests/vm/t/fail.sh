@@ -32,7 +32,7 @@ max_gap() {
 blackhole_part() {
 	echo round-robin >$H/mpx_iopolicy
 	fio --name=gap --filename="/dev/$head" --ioengine=libaio --direct=1 --rw=randread \
-		--bs=4k --iodepth=16 --size=64m --time_based --runtime=12 \
+		--bs=4k --iodepth=16 --size=64m --time_based --runtime=$((12 * MPX_SLOW)) \
 		--write_lat_log=/tmp/gap --log_avg_msec=0 --output-format=terse \
 		--terse-version=3 >/tmp/gap.out 2>&1 &
 	fpid=$!
@@ -175,7 +175,7 @@ flap_part() {
 	# whether the good path was disturbed. The verify job also waits for
 	# any write held for quiesce (fio drains before verifying its backlog).
 	fio --name=flapread --filename="/dev/$head" --ioengine=libaio --direct=1 \
-		--rw=randread --bs=4k --iodepth=4 --size=64m --time_based --runtime=90 \
+		--rw=randread --bs=4k --iodepth=4 --size=64m --time_based --runtime=$((90 * MPX_SLOW)) \
 		--write_lat_log=/tmp/flapr --log_avg_msec=0 --output-format=terse \
 		--terse-version=3 >/tmp/flapr.out 2>&1 &
 	rpid=$!

@@ -40,16 +40,22 @@ check "$tr: fio verify across the outage passes" [ $rc -eq 0 ]
 
 # 2. Past ctrl_loss_tmo: the I/O fails, promptly and once.
 nvme disconnect-all >/dev/null
-mp_connect "$tr" 2 "$name" 1 --reconnect-delay=1 --ctrl-loss-tmo=3 ||
-	not_ok "$tr: reconnected with ctrl_loss_tmo=3"
+# fio must have its reads waiting on the head before the controllers go:
+# started later, it would find no /dev/$head and read a file of its own.
+clt=$((3 * MPX_SLOW))
+mp_connect "$tr" 2 "$name" 1 --reconnect-delay=1 --ctrl-loss-tmo=$clt ||
+	not_ok "$tr: reconnected with ctrl_loss_tmo=$clt"
 head=$(head_of "$name")
 port_unlink 1 "$name"
 port_unlink 2 "$name"
 wait_for 15 live_paths_is "$head" 0
+rq=$(mpx_stat "$head" 2)
 t0=$(now_ms)
 fio --name=lost --filename="/dev/$head" --ioengine=libaio --direct=1 --rw=read --bs=4k \
 	--size=4m --iodepth=4 >/tmp/np-lost.out 2>&1 &
 fpid=$!
+requeued_above() { [ "$(mpx_stat "$head" 2)" -gt "$1" ]; }
+check "$tr: fio's reads wait on the head" wait_for 3 requeued_above "$rq"
 # Ends by itself: wait for it with a deadline well past ctrl_loss_tmo.
 wait_for 30 sh -c "! kill -0 $fpid 2>/dev/null"
 if kill -0 $fpid 2>/dev/null; then
