@@ -61,15 +61,24 @@ def ratio(rows, key, a, b, metric):
 def fmt(s, div=1.0, nd=0):
     if not s:
         return "-"
+    if s["n"] == 1:    # one round: no spread to show
+        return f"{s['median'] / div:.{nd}f}"
     return (f"{s['median'] / div:.{nd}f} [{s['min'] / div:.{nd}f}-{s['max'] / div:.{nd}f}]")
+
+
+def rf(v):
+    """a ratio: three decimals, or below 0.01 as 1/N"""
+    return f"{v:.3f}" if v >= 0.01 or v <= 0 else f"1/{1 / v:.0f}"
 
 
 def fratio(x):
     if not x:
         return "-"
     if x["min"] is None:
-        return f"{x['ratio']:.3f}"
-    return f"**{x['ratio']:.3f}** [{x['min']:.3f}-{x['max']:.3f}]"
+        return rf(x["ratio"])
+    if x["min"] == x["max"]:
+        return f"**{rf(x['ratio'])}**"
+    return f"**{rf(x['ratio'])}** [{rf(x['min'])}-{rf(x['max'])}]"
 
 
 summary = {}
@@ -252,14 +261,15 @@ if hb:
 top = [f"# nvme-mpx benchmark {out.rsplit('/', 1)[-1]}", "",
        f"Kernel {meta['kernel']}, QEMU {meta['accel']} with a {meta['clock']} clock (one vCPU; under "
        "-icount the guest's clock follows instructions, so rates compare code paths, not the host's load), "
-       f"{meta['rounds']} rounds{' (QUICK)' if meta['quick'] else ''}, {meta['secs']} s per throughput run, "
-       f"module sets rotated every round. Commit {meta['commit']}; wall time {meta['wall_seconds'] // 60} min "
+       f"{meta['rounds']} round{'s' if meta['rounds'] != 1 else ''}{' (QUICK)' if meta['quick'] else ''}, "
+       f"{meta['secs']} s per throughput run, module sets rotated every round. Commit {meta['commit']}; wall time {meta['wall_seconds'] // 60} min "
        f"{meta['wall_seconds'] % 60} s; host load at the end {meta['host_load']} on {meta['host_cpus']} CPUs; "
        f"VM checks {meta['vm_results']}.", "",
        "Sets: **ours** (our nvme-core, native multipath), **stock** (Debian's modules, native multipath), "
        "**dm** (Debian's modules with nvme_core multipath=N and a dm-multipath map over the per-controller "
        "disks; Debian's dm-multipath and selectors; no multipathd, so dm fails a path only on an I/O error). "
-       "Cells: median [min-max] over the rounds; ratios: of the medians [range of per-round ratios].", "",
+       + ("Cells: median [min-max] over the rounds; ratios: of the medians [range of per-round ratios]."
+        if meta["rounds"] > 1 else "One round: single values, no spread; ROUNDS=2 or more for medians."), "",
        "## Headline", "", "| measurement | unit | ours | stock | dm | ours/stock | ours/dm | better |",
        "|---|---|---|---|---|---|---|---|"]
 for what, unit, cells, rs, rd, better in head:
