@@ -25,6 +25,8 @@ now_ms() { awk '{printf "%d\n", $1 * 1000}' /proc/uptime; }
 # now_us: the monotonic clock in microseconds (/proc/uptime has 10 ms
 # steps, busybox's date no %N); the timer list's first lines are cheap.
 now_us() { awk '/^now at/ { printf "%d\n", $3 / 1000; exit }' /proc/timer_list; }
+# us_ms US: microseconds as milliseconds with one decimal.
+us_ms() { echo "$(($1 / 1000)).$(($1 % 1000 / 100))"; }
 
 # poll_for SECS CMD...: wait_for with a 5 ms poll, for waits that are
 # themselves measured.
@@ -597,9 +599,8 @@ ctrl_for_port() {
 
 # fault_run DEV FAULT DOWN RUNTIME SUBSYS [RATE]: fio 4k randread QD16
 # paced at RATE IOPS (2000; so the guest idles and the clock is not the
-# CPU's) on DEV for
-# RUNTIME s, completions logged to /tmp/st_lat.1.log, and 3 s in a fault on
-# path 1 (tcp port 1) of SUBSYS: portremove (the port back after DOWN s),
+# CPU's) on DEV for RUNTIME s, completions logged to /tmp/st_lat.1.log,
+# and 3 s in a fault on path 1 (tcp port 1) of SUBSYS: portremove (the port back after DOWN s),
 # blackhole (every packet dropped, no reset; lifted after DOWN s) or reset
 # (a controller reset, watched for 2 s). Sets fr_from and fr_to, the
 # fault's window in ms since fio was started.
@@ -653,17 +654,18 @@ lat_stats() {
 		printf "worst_us=%d p999_us=%d n=%d", v[NR] / 1000, v[i] / 1000, NR }'
 }
 
-# hb_mux HEAD ON: the heartbeat's slot (HB_SLOT, in 4 KiB blocks)
-# multiplexed on HEAD, or (ON=0) nothing multiplexed.
+# hb_mux HEAD SET: for SET ours-mux the heartbeat's slot (HB_SLOT, in
+# 4 KiB blocks) is multiplexed on HEAD, for ours-plain nothing is; other
+# sets (stock, dm) have no such knob.
 HB_SLOT=64
 hb_mux() {
-	local per=$(($(cat "/sys/block/$1/queue/logical_block_size") / 512))
-	per=$((8 / per))
-	if [ "$2" = 1 ]; then
-		echo "$((HB_SLOT * per))-$((HB_SLOT * per + per - 1))" >"/sys/block/$1/mpx_multiplex"
-	else
-		echo none >"/sys/block/$1/mpx_multiplex"
-	fi
+	local per
+	case $2 in
+	ours-mux)
+		per=$((8 / ($(cat "/sys/block/$1/queue/logical_block_size") / 512)))
+		echo "$((HB_SLOT * per))-$((HB_SLOT * per + per - 1))" >"/sys/block/$1/mpx_multiplex" ;;
+	ours-plain) echo none >"/sys/block/$1/mpx_multiplex" ;;
+	esac
 }
 
 # hb_run DEV RUNTIME: a heartbeat writer on DEV (4 KiB to its slot every

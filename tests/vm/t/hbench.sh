@@ -29,10 +29,7 @@ setup() {	# SET
 }
 
 heartbeat() {	# SET
-	case $1 in
-	ours-mux) hb_mux "$head" 1 ;;
-	ours-plain) hb_mux "$head" 0 ;;
-	esac
+	hb_mux "$head" "$1"
 	echo "BENCH round=$round kind=hb set=$1 $(hb_run "/dev/$head" 15)"
 	wait_for 90 live_paths_is "$head" 2 || not_ok "bench: $1: paths back"
 	# Both paths must be usable again, not only connected.

@@ -138,7 +138,7 @@ if wait_for 30 attr_is "$a" mpx_state held; then
 	# Still held, unless the hold began more than 3.5 s ago by the kernel's
 	# clock (a slow shell: the debug kernel).
 	st=$(cat /sys/block/$a/mpx_state)
-	since=$(($(awk '{printf "%d", $1 * 1000}' /proc/uptime) - $(klog_ms "$a: back (reconnect), failback in 4 s")))
+	since=$(($(now_ms) - $(klog_ms "$a: back (reconnect), failback in 4 s")))
 	if [ "$since" -lt 3500 ]; then
 		check "$tr: failback 4: still held after 2.5 s ($since ms)" [ "$st" = held ]
 	else

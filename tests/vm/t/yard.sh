@@ -223,8 +223,7 @@ scale_one() {	# SET NPATHS NHEADS
 	poll_for 120 nblock_is 'nvme*' 0 || not_ok "bench: $set: disks gone"
 	t3=$(now_us)
 	echo "BENCH sc=scale round=$round set=$set paths=$np heads=$nh" \
-		"connect_ms=$(((t1 - t0) / 1000)).$(((t1 - t0) % 1000 / 100))" \
-		"teardown_ms=$(((t3 - t2) / 1000)).$(((t3 - t2) % 1000 / 100)) ${r:-iops=0}"
+		"connect_ms=$(us_ms $((t1 - t0))) teardown_ms=$(us_ms $((t3 - t2))) ${r:-iops=0}"
 	mpx_cleanup
 }
 
@@ -352,10 +351,7 @@ failover() {
 
 hb_one() {	# SET (ours-mux, ours-plain, stock, dm)
 	local set=$1
-	case $set in
-	ours-mux) hb_mux "$head" 1 ;;
-	ours-plain) hb_mux "$head" 0 ;;
-	esac
+	hb_mux "$head" "$set"
 	echo "BENCH sc=hb round=$round set=$set $(hb_run "$dev" $hb_run)"
 	paths_back "${set%%-*}" || not_ok "bench: $set: paths back"
 }
