@@ -67,6 +67,9 @@ echo off >$H/mpx_hedge
 # ---- heartbeat ----
 # hb SECS LOG [fio options]: the writer; prints its worst latency in
 # microseconds, whether fio saw an error or a verify failure, and its I/Os.
+# The worst is taken from 2.5 s in, the window hb_blackholed's fault falls
+# in: a run's first writes pay fio's and the guest's warm-up (one took
+# 17 ms on CI), which says nothing about the paths.
 hb() {
 	local secs=$1 log=$2
 	shift 2
@@ -75,8 +78,10 @@ hb() {
 		--verify=crc32c --verify_backlog=1 --verify_fatal=1 --do_verify=1 \
 		--write_lat_log="$log" --log_avg_msec=0 --output-format=terse --terse-version=3 \
 		"$@" >"$log.out" 2>&1
-	sort -t, -k2 -n "$log"_lat.1.log | tail -n 4 | tr -d ' ' | sed 's/^/# slowest: /' >&2
-	echo "$(awk -F, '$2 > m { m = $2 } END { printf "%d", m / 1000 }' "$log"_lat.1.log) \
+	awk -F, '$1 >= 2500' "$log"_lat.1.log | sort -t, -k2 -n | tail -n 4 | tr -d ' ' |
+		sed 's/^/# slowest: /' >&2
+	echo "$(awk -F, '$1 >= 2500 && $2 > m { m = $2 } END { printf "%d", m / 1000 }' \
+		"$log"_lat.1.log) \
 $(fio_clean "$log.out" && echo clean || echo error) $(wc -l <"$log"_lat.1.log)"
 }
 # hb_blackholed LOG [fio options]: a 12 s heartbeat whose first path is
@@ -97,6 +102,13 @@ echo "$((SLOT * per))-$((SLOT * per + per - 1))" >$H/mpx_multiplex
 diag "multiplexed: $(cat $H/mpx_multiplex)"
 set -- $(hb 12 /tmp/hbn)
 norm=$1
+# A blackholed path must not stall a multiplexed write: its worst stays
+# under twice the healthy worst, or 50 ms where that is less (one 10 ms
+# hiccup of an emulated host is not a stall). A write that waited for
+# the transport to notice the blackhole would take hundreds of ms: the
+# NOT multiplexed run below shows it.
+lim=$((2 * norm))
+[ "$lim" -ge $((50000 * MPX_SLOW)) ] || lim=$((50000 * MPX_SLOW))
 diag "heartbeat, healthy, multiplexed: worst ${norm} us, $2, $3 I/Os"
 check "$tr: heartbeat healthy: clean" [ "$2" = clean ]
 m0=$(mstat 1)
@@ -105,7 +117,7 @@ check "$tr: heartbeat I/O multiplexed" [ "$m0" -ge "$3" ]
 set -- $(hb_blackholed /tmp/hbb)
 diag "heartbeat, $a blackholed, multiplexed: worst $1 us, $2, $3 I/Os; degraded $(mstat 2)"
 check "$tr: heartbeat with $a blackholed: clean" [ "$2" = clean ]
-check "$tr: heartbeat with $a blackholed: worst $1 us < 2 x $norm us" [ "$1" -lt $((2 * norm)) ]
+check "$tr: heartbeat with $a blackholed: worst $1 us < $lim us" [ "$1" -lt "$lim" ]
 check "$tr: a path failed under some multiplexed I/O" [ "$(mstat 2)" -gt 0 ]
 check "$tr: both paths back" wait_for 90 both_live
 
@@ -145,8 +157,7 @@ m0=$(mstat 1)
 set -- $(hb_blackholed /tmp/hbr --prioclass=1 --prio=4)
 diag "heartbeat in the real-time class, $a blackholed: worst $1 us, $2, $3 I/Os"
 check "$tr: real-time heartbeat with $a blackholed: clean" [ "$2" = clean ]
-check "$tr: real-time heartbeat with $a blackholed: worst $1 us < 2 x $norm us" \
-	[ "$1" -lt $((2 * norm)) ]
+check "$tr: real-time heartbeat with $a blackholed: worst $1 us < $lim us" [ "$1" -lt "$lim" ]
 check "$tr: real-time heartbeat multiplexed" [ "$(mstat 1)" -gt "$m0" ]
 echo 0 >$H/mpx_multiplex_rt
 check "$tr: both paths back after the real-time heartbeat" wait_for 90 both_live
