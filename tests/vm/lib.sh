@@ -288,15 +288,21 @@ ana_is() { [ "$(ana_state "$1")" = "$2" ]; }
 
 # ---- faults --------------------------------------------------------------
 
-# netem_lo MATCH MS: delay the loopback packets matching MATCH (a u32
-# selector such as "sport 4421" or "dport 4420") by MS ms; MS 0 removes
-# every delay. The prio qdisc keeps all other traffic undelayed.
+# netem_lo MATCH MS [MATCH...]: delay the loopback packets matching any
+# MATCH (a u32 selector such as "sport 4421" or "dport 4420") by MS ms; MS 0
+# removes every delay. The prio qdisc keeps all other traffic undelayed.
 netem_lo() {
+	local m=$1 ms=$2
 	tc qdisc del dev lo root 2>/dev/null
-	[ "$2" -eq 0 ] && return 0
+	[ "$ms" -eq 0 ] && return 0
+	shift 2
 	tc qdisc add dev lo root handle 1: prio bands 4 priomap 1 2 2 2 1 2 0 0 1 1 1 1 1 1 1 1 &&
-		tc qdisc add dev lo parent 1:4 handle 40: netem delay "${2}ms" limit 100000 &&
-		tc filter add dev lo parent 1: protocol ip prio 1 u32 match ip $1 0xffff flowid 1:4
+		tc qdisc add dev lo parent 1:4 handle 40: netem delay "${ms}ms" limit 100000 || return 1
+	for m in "$m" "$@"; do
+		# shellcheck disable=SC2086 # MATCH is two words for u32
+		tc filter add dev lo parent 1: protocol ip prio 1 u32 match ip $m 0xffff flowid 1:4 ||
+			return 1
+	done
 }
 
 # nft table and chains are made once at set-up: creating chains under I/O
