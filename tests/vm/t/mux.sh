@@ -102,13 +102,15 @@ echo "$((SLOT * per))-$((SLOT * per + per - 1))" >$H/mpx_multiplex
 diag "multiplexed: $(cat $H/mpx_multiplex)"
 set -- $(hb 12 /tmp/hbn)
 norm=$1
-# A blackholed path must not stall a multiplexed write: its worst stays
-# under twice the healthy worst, or 50 ms where that is less (one 10 ms
-# hiccup of an emulated host is not a stall). A write that waited for
-# the transport to notice the blackhole would take hundreds of ms: the
-# NOT multiplexed run below shows it.
+# A blackholed path must not stall a multiplexed write. A write that
+# waited for the layer to notice the blackhole takes at least
+# mpx_stall_min_ms (the NOT multiplexed run below took 5.5 s); so the
+# worst must stay under half of that, or twice the healthy worst where
+# that is more. Tighter bounds failed on hiccups of the emulated host
+# (17 ms at warm-up on CI, 25-40 ms writes and reads in one make check).
+smin=$(cat $H/mpx_stall_min_ms 2>/dev/null || echo 400)
 lim=$((2 * norm))
-[ "$lim" -ge $((50000 * MPX_SLOW)) ] || lim=$((50000 * MPX_SLOW))
+[ "$lim" -ge $((smin * 500)) ] || lim=$((smin * 500))
 diag "heartbeat, healthy, multiplexed: worst ${norm} us, $2, $3 I/Os"
 check "$tr: heartbeat healthy: clean" [ "$2" = clean ]
 m0=$(mstat 1)
