@@ -199,6 +199,11 @@ for v in -1 600001 5s; do
 		"! echo '$v' 2>/dev/null >$H/mpx_failover_interval_ms &&
 		[ \$(cat $H/mpx_failover_interval_ms) = 0 ]"
 done
+# Only the resets may cut the read: stall detection would take it off a
+# path whose latency average is still 0 after mpx_stall_min_ms, 400 ms,
+# too soon for the poll on a slow kernel to see it there (the debug
+# kernel's run: "stalls 1" on the second path, the move never seen).
+echo 0 >$H/mpx_stall_max_ms 2>/dev/null
 echo 1 >$H/mpx_failover_max
 before=$(mpx_stat "$head" 5)
 t0=$(now_ms)
