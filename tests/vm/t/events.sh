@@ -178,10 +178,8 @@ cut_twice() {
 	wait $pid
 	st=$?
 }
-# A target whose every I/O takes 2 s holds the read long enough to cut it
-# (times MPX_SLOW: on the debug kernel noticing the read and resetting the
-# controller can take most of 2 s, and a read that completes first never
-# fails over).
+# A target whose every I/O takes 2 s (times MPX_SLOW, as the waits) holds
+# the read long enough to cut it twice.
 mpx_cleanup
 modprobe -r null_blk 2>/dev/null
 modprobe null_blk nr_devices=1 gb=1 irqmode=2 completion_nsec=$((2000000000 * MPX_SLOW)) ||

@@ -31,15 +31,16 @@ for pol in round-robin queue-depth; do
 		for p in $(paths_of "$h"); do before="$before $p=$(path_ios "$p")"; done
 	done
 	# Queue-depth only spreads once depth builds: give it a deep queue,
-	# and over tcp hold the replies 2 ms. Where submitting is slower than
-	# the target (the debug kernel: 363, 42, 2 and 0 I/Os on the four
-	# paths without the delay) each I/O completes before the next one
-	# is sent, every path has depth 0 and the first one wins every tie.
+	# and over tcp hold the replies 2 ms. Where each I/O completes before
+	# the next is sent, every path has depth 0 and the first wins every
+	# tie. (The debug kernel submits slower still: 135, 13, 0, 0 even
+	# with the delay.)
 	qd=16
 	if [ $pol = queue-depth ]; then
 		qd=64
-		[ "$tr" != tcp ] || netem_lo "sport 4420" 2 "sport 4421" "sport 4422" "sport 4423" ||
-			not_ok "$tr: netem on the four ports"
+		[ "$tr" != tcp ] || netem_lo "sport $(port_addr tcp 1 | cut -d' ' -f2)" 2 \
+			"sport $(port_addr tcp 2 | cut -d' ' -f2)" "sport $(port_addr tcp 3 | cut -d' ' -f2)" \
+			"sport $(port_addr tcp 4 | cut -d' ' -f2)" || not_ok "$tr: netem on the four ports"
 	fi
 	fio_verify "$h1" 5 --iodepth=$qd >/tmp/f1.out 2>&1 &
 	f1=$!
@@ -49,7 +50,7 @@ for pol in round-robin queue-depth; do
 	r1=$?
 	wait $f2
 	r2=$?
-	[ $pol != queue-depth ] || [ "$tr" != tcp ] || netem_lo "sport 4420" 0
+	[ $pol != queue-depth ] || [ "$tr" != tcp ] || netem_lo - 0
 	check "$tr: $pol: fio verify on both heads at once" [ $r1 -eq 0 -a $r2 -eq 0 ]
 	# Round-robin spreads evenly. Queue-depth gives ties to the first path
 	# with the lowest depth (as stock does), so on a loaded host the last
