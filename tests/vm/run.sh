@@ -123,7 +123,7 @@ boot() {
 }
 # boots: every boot of the run, planned from what the last one reported.
 boots() {
-	local q=("${specs[@]}") run args= n=1 off req name rc=0 s
+	local q=("${specs[@]}") run args= n=1 off coff req name rc=0 s early=0
 	while [ ${#q[@]} -gt 0 ]; do
 		if [ -n "$args" ] || is_disk "${q[0]%%:*}"; then
 			run=("${q[0]}")
@@ -139,8 +139,26 @@ boots() {
 			truncate -s 512M "$work/disk.img"
 		fi
 		off=$(stat -c %s "$work/results.log")
+		coff=$(stat -c %s "$work/console.log" 2>/dev/null || echo 0)
 		boot $n "$args" "${run[@]}" && rc=0 || rc=$?
 		[ $rc -eq 0 ] || msg "qemu ended with status $rc (124: whole-boot deadline)"
+		if ! tail -c +$((off + 1)) "$work/results.log" | grep -q '^MPX-READY '; then
+			# Died before /init got to its first line: none of our
+			# modules is loaded by then. TCG on a busy host now and then
+			# crashes Debian's kernel this early (sched_clock_cpu from
+			# an interrupt); once is the emulator, twice is a failure.
+			msg "the guest died before it was ready; its console ended with:"
+			tail -c +$((coff + 1)) "$work/console.log" | tr -d '\r' | tail -n 25 | sed 's/^/    /' >&2
+			if [ $early -lt 1 ]; then
+				early=$((early + 1))
+				msg "booting it once more"
+				continue
+			fi
+		elif ! tail -c +$((off + 1)) "$work/results.log" | grep -q '^MPX-DONE'; then
+			# Hung or crashed in a test: show why, CI keeps only stdout.
+			msg "the guest did not finish; its console ended with:"
+			tail -c +$((coff + 1)) "$work/console.log" | tr -d '\r' | tail -n 60 | sed 's/^/    /' >&2
+		fi
 		req=$(tail -c +$((off + 1)) "$work/results.log" | tr -d '\r' | grep '^MPX-REBOOT ' | tail -n 1) || true
 		name=$(echo "$req" | cut -d' ' -f2)
 		if [ -n "$req" ] && [ $n -lt $maxboots ]; then

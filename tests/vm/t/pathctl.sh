@@ -133,8 +133,14 @@ if wait_for 30 attr_is "$a" mpx_state held; then
 	# by polling, so the I/O right after it cannot be told apart).
 	sleep 2.5
 	h2=$(path_ios "$a") g2=$(path_ios "$b")
-	check "$tr: failback 4: no I/O on $a while held (+$((h2 - h1)), $b +$((g2 - g1)))" \
-		[ $((h2 - h1)) -le 16 -a $((g2 - g1)) -gt 100 ]
+	# Only a window that ended inside the hold says anything: on a
+	# loaded host the shell's 2.5 s can outlast the kernel's 4 s.
+	if [ "$(cat /sys/block/$a/mpx_state)" = held ]; then
+		check "$tr: failback 4: no I/O on $a while held (+$((h2 - h1)), $b +$((g2 - g1)))" \
+			[ $((h2 - h1)) -le 16 -a $((g2 - g1)) -gt 100 ]
+	else
+		diag "failback 4: the hold ended before the window did (+$((h2 - h1)) on $a)"
+	fi
 	# Still held, unless the hold began more than 3.5 s ago by the kernel's
 	# clock (a slow shell: the debug kernel).
 	st=$(cat /sys/block/$a/mpx_state)
