@@ -132,6 +132,50 @@ static void mpx_agg_hedge_after_failure(struct kunit *test)
 			NVME_MPX_AGG_WIN | NVME_MPX_AGG_LAST);
 }
 
+/*
+ * A clone completes under a hold of its own (mpx_clone_end()): the winner
+ * may still be ending the parent when the other clone completes, whose
+ * put must then not be the last, or it would free the context under the
+ * winner.  This is the order that once ended a reused context's bio.
+ */
+static void mpx_agg_winner_holds(struct kunit *test)
+{
+	struct nvme_mpx_agg a;
+
+	nvme_mpx_agg_init(&a);
+	nvme_mpx_agg_get(&a);	/* primary */
+	nvme_mpx_agg_get(&a);	/* hedge */
+	put_hold(&a);		/* submitter */
+	/* The hedge completes first, under its hold. */
+	KUNIT_ASSERT_TRUE(test, nvme_mpx_agg_get(&a));
+	KUNIT_EXPECT_EQ(test, put_ok(&a), NVME_MPX_AGG_WIN);
+	/* Meanwhile the primary fails: no hold, the bio is done... */
+	KUNIT_EXPECT_FALSE(test, nvme_mpx_agg_get(&a));
+	/* ...and its put is not the last: the winner still holds. */
+	KUNIT_EXPECT_EQ(test, put_err(&a, BLK_STS_TRANSPORT), 0U);
+	/* The winner is done with the parent: only now is it freed. */
+	KUNIT_EXPECT_EQ(test, put_hold(&a), NVME_MPX_AGG_LAST);
+}
+
+/* Both fail, each under its hold: the last hold's put fails the bio. */
+static void mpx_agg_held_failures(struct kunit *test)
+{
+	struct nvme_mpx_agg a;
+
+	nvme_mpx_agg_init(&a);
+	nvme_mpx_agg_get(&a);
+	nvme_mpx_agg_get(&a);
+	put_hold(&a);
+	KUNIT_ASSERT_TRUE(test, nvme_mpx_agg_get(&a));
+	KUNIT_EXPECT_EQ(test, put_err(&a, BLK_STS_TRANSPORT), 0U);
+	KUNIT_EXPECT_EQ(test, put_hold(&a), 0U);
+	KUNIT_ASSERT_TRUE(test, nvme_mpx_agg_get(&a));
+	KUNIT_EXPECT_EQ(test, put_err(&a, BLK_STS_MEDIUM), 0U);
+	KUNIT_EXPECT_EQ(test, put_hold(&a),
+			NVME_MPX_AGG_FAIL | NVME_MPX_AGG_LAST);
+	KUNIT_EXPECT_EQ(test, a.status, BLK_STS_MEDIUM);
+}
+
 #define MPX_RACE_N	3
 
 static void mpx_swap(int *a, int *b)
@@ -398,6 +442,8 @@ static struct kunit_case mpx_mux_cases[] = {
 	KUNIT_CASE(mpx_agg_hold_decides),
 	KUNIT_CASE(mpx_agg_get_after_done),
 	KUNIT_CASE(mpx_agg_hedge_after_failure),
+	KUNIT_CASE(mpx_agg_winner_holds),
+	KUNIT_CASE(mpx_agg_held_failures),
 	KUNIT_CASE(mpx_agg_all_interleavings),
 	KUNIT_CASE(mpx_ranges_parse_good),
 	KUNIT_CASE(mpx_ranges_parse_bad),

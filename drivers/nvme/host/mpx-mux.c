@@ -570,11 +570,29 @@ static void mpx_clone_end(struct bio *bio)
 	/* The primary is done, one way or the other: no hedge needed. */
 	if (c->primary && mpx_hedge_dequeue(head, ctx))
 		mpx_hedge_unhold(ctx, head);
-	act = nvme_mpx_agg_put(&ctx->agg, status ? NVME_MPX_AGG_ERR :
-				NVME_MPX_AGG_OK, status);
-	mpx_ctx_act(ctx, head, act & ~NVME_MPX_AGG_LAST, c);
-	if (!write)
-		mpx_clone_free_pages(head, bio);
+	/*
+	 * Once this clone's count is put, another clone's last put may free
+	 * @ctx, and with a hedged read the primary's bio it lives in: a
+	 * winner still copying into the parent or ending it would then use
+	 * a context already reused for another bio, and end that one.  So
+	 * the result is put under a hold of our own, dropped only when we
+	 * are done with both.  No hold is to be had once the parent is
+	 * complete: then this clone has nothing more to do with either.
+	 */
+	if (!nvme_mpx_agg_get(&ctx->agg)) {
+		if (!write)
+			mpx_clone_free_pages(head, bio);
+		act = nvme_mpx_agg_put(&ctx->agg, status ? NVME_MPX_AGG_ERR :
+					NVME_MPX_AGG_OK, status);
+	} else {
+		act = nvme_mpx_agg_put(&ctx->agg, status ? NVME_MPX_AGG_ERR :
+					NVME_MPX_AGG_OK, status);
+		mpx_ctx_act(ctx, head, act, c);
+		if (!write)
+			mpx_clone_free_pages(head, bio);
+		act = nvme_mpx_agg_put(&ctx->agg, NVME_MPX_AGG_HOLD, 0);
+		mpx_ctx_act(ctx, head, act & ~NVME_MPX_AGG_LAST, NULL);
+	}
 	/* A host's bio holds the context: it goes when the context does. */
 	if (act & NVME_MPX_AGG_LAST)
 		mpx_ctx_free(ctx, head);
