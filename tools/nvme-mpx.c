@@ -442,6 +442,14 @@ static int cmp_name(const char *a, const char *b)
 	return (unsigned char)*a - (unsigned char)*b;
 }
 
+/* qsort() with an empty (NULL) array is undefined: a host with no paths has one. */
+static void sort(void *base, size_t n, size_t size,
+		 int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
 static int cmp_subsys(const void *a, const void *b)
 {
 	return cmp_name(((const struct mpx_subsys *)a)->name,
@@ -563,14 +571,14 @@ static void topo_from_sysfs(struct mpx_topo *t)
 	if (dp)
 		closedir(dp);
 
-	qsort(t->subsys, t->nr_subsys, sizeof(*t->subsys), cmp_subsys);
+	sort(t->subsys, t->nr_subsys, sizeof(*t->subsys), cmp_subsys);
 	for (i = 0; i < t->nr_subsys; i++) {
 		s = &t->subsys[i];
-		qsort(s->heads, s->nr_heads, sizeof(*s->heads), cmp_head);
+		sort(s->heads, s->nr_heads, sizeof(*s->heads), cmp_head);
 		for (j = 0; j < s->nr_heads; j++) {
 			head_paths_sysfs(&s->heads[j]);
-			qsort(s->heads[j].paths, s->heads[j].nr_paths,
-			      sizeof(struct mpx_path), cmp_path);
+			sort(s->heads[j].paths, s->heads[j].nr_paths,
+			     sizeof(struct mpx_path), cmp_path);
 		}
 	}
 }
@@ -1533,7 +1541,7 @@ static int cmd_stats(int argc, char **argv)
 	copy(h.name, head, sizeof(h.name));
 	head_paths_sysfs(&h);
 	ret = MPX_EXIT_OK;
-	qsort(h.paths, h.nr_paths, sizeof(*h.paths), cmp_path);
+	sort(h.paths, h.nr_paths, sizeof(*h.paths), cmp_path);
 	if (!h.nr_paths) {
 		free(h.paths);
 		return err(MPX_EXIT_NOTFOUND, "%s: has no paths", head);
