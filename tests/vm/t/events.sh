@@ -184,6 +184,10 @@ mpx_cleanup
 modprobe -r null_blk 2>/dev/null
 modprobe null_blk nr_devices=1 gb=1 irqmode=2 completion_nsec=$((2000000000 * MPX_SLOW)) ||
 	{ not_ok "$tr: slow null_blk"; exit 1; }
+# null_blk times its requests out after 5 s: past that (MPX_SLOW 3 gives 6 s)
+# the target, not a path, fails the read with a DNR error.
+echo 60000 >/sys/block/nullb0/queue/io_timeout ||
+	{ not_ok "$tr: slow null_blk: io_timeout 60 s"; exit 1; }
 tgt_transport "$tr" && tgt_subsys "$name" /dev/nullb0 && tgt_port "$tr" 1 && tgt_port "$tr" 2 &&
 	port_link 1 "$name" && port_link 2 "$name" || { not_ok "$tr: slow target"; exit 1; }
 mp_connect "$tr" 2 "$name" || { not_ok "$tr: slow target: two live paths"; exit 1; }
