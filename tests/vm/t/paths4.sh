@@ -31,14 +31,17 @@ for pol in round-robin queue-depth; do
 		for p in $(paths_of "$h"); do before="$before $p=$(path_ios "$p")"; done
 	done
 	# Queue-depth only spreads once depth builds: give it a deep queue,
-	# and over tcp hold the replies 2 ms. Where each I/O completes before
-	# the next is sent, every path has depth 0 and the first wins every
-	# tie. (The debug kernel submits slower still: 135, 13, 0, 0 even
-	# with the delay.)
+	# and over tcp hold the replies. Where each I/O completes before the
+	# next is sent, every path has depth 0 and the first wins every tie.
+	# 2 ms is enough here; the debug kernel sends an I/O only every ~35 ms
+	# (135, 13, 0, 0 with 2 ms), so a slow kernel gets 100 ms per MPX_SLOW
+	# to keep four or more in flight.
 	qd=16
 	if [ $pol = queue-depth ]; then
 		qd=64
-		[ "$tr" != tcp ] || netem_lo "sport $(port_addr tcp 1 | cut -d' ' -f2)" 2 \
+		hold=2
+		[ "$MPX_SLOW" -eq 1 ] || hold=$((100 * MPX_SLOW))
+		[ "$tr" != tcp ] || netem_lo "sport $(port_addr tcp 1 | cut -d' ' -f2)" $hold \
 			"sport $(port_addr tcp 2 | cut -d' ' -f2)" "sport $(port_addr tcp 3 | cut -d' ' -f2)" \
 			"sport $(port_addr tcp 4 | cut -d' ' -f2)" || not_ok "$tr: netem on the four ports"
 	fi
