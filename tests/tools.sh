@@ -397,23 +397,21 @@ seed=${TOOLS_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
 nrun=${TOOLS_FUZZ_N:-800}
 echo "tools: fuzz seed $seed ($nrun runs; replay: TOOLS_SEED=$seed bash tests/tools.sh)"
 RANDOM=$seed
-FM=$F.asan
-if gcc -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
-	-o "$FM" "$top/tools/nvme-mpx.c" "$top/tools/mpx-conf.c" -lnvme \
-	2>/tmp/mpx-tools-asan.log; then
+FM=$top/tools/nvme-mpx-san
+if [ -n "$san" ] && make -s -C "$top/tools" -B nvme-mpx-san WERROR=1 >/tmp/mpx-tools-asan.log 2>&1; then
 	export ASAN_OPTIONS=detect_leaks=0:exitcode=99 UBSAN_OPTIONS=halt_on_error=1:exitcode=98
 elif [ -n "$san" ]; then
 	# gcc has the sanitizers: a build that fails is ours to fix, and
 	# must not quietly turn the fuzz into one without them.
 	t "the CLI builds with ASan/UBSan (see /tmp/mpx-tools-asan.log)" false
-	cp "$M" "$FM"
+	FM=$M
 else
 	echo "tools: no ASan/UBSan (apt-get install libasan8 libubsan1); fuzzing the plain binary"
-	cp "$M" "$FM"
+	FM=$M
 fi
 P=$F.pristine
 cp -a "$F" "$P"
-trap 'rm -rf "$F" "$P" "$FM"' EXIT
+trap 'rm -rf "$F" "$P" "$top/tools/nvme-mpx-san"' EXIT
 s0=$(snap)
 long=$(printf '%05000d' 7)
 words=(nvme0n1 /dev/nvme0n1 nvme0c0n1 nvme0c1n1 nvme-subsys0 nqn.2026-11.test:fake nvme5n1
