@@ -331,6 +331,13 @@ fio_verify() {
 	# stretches with MPX_SLOW, as the waits do.
 	local dev=$1 t=$(($2 * ${MPX_SLOW:-1}))
 	shift 2
+	fio_verify_for "$dev" "$t" "$@"
+}
+
+# fio_verify_for DEV SECONDS [extra fio args]: the same for exactly SECONDS.
+fio_verify_for() {
+	local dev=$1 t=$2
+	shift 2
 	fio --name=verify --filename="/dev/$dev" --ioengine=libaio --direct=1 \
 		--rw=randrw --bs=4k --iodepth=16 --size=64m --time_based --runtime="$t" \
 		--verify=crc32c --verify_fatal=1 --verify_backlog=256 --do_verify=1 \

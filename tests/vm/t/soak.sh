@@ -173,10 +173,12 @@ nopath() {
 	diag "$(($(now_ms) - t0)) ms: no path for $1 s (requeued +$((q1 - q0)))"
 }
 
+# fio runs for the soak's own length on any kernel: the schedule below
+# fills it with faults, so a slow kernel's fio must not outlast them.
 t0=$(now_ms)
-fio_verify $h1 $secs --size=64m >/tmp/soak1.out 2>&1 &
+fio_verify_for $h1 $secs --size=64m >/tmp/soak1.out 2>&1 &
 f1=$!
-fio_verify $h2 $secs --size=64m >/tmp/soak2.out 2>&1 &
+fio_verify_for $h2 $secs --size=64m >/tmp/soak2.out 2>&1 &
 f2=$!
 wait_for 30 sh -c ". /mpx/lib.sh; [ \$(awk '{print \$1 + \$5}' /sys/block/$h1/stat) -gt 500 ]"
 # Faults until 45 s before fio's end; then everything is put back and the
