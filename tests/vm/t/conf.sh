@@ -48,10 +48,15 @@ tgt_transport "$tr" || { not_ok "$tr: target modules"; exit 1; }
 devs=$(tgt_backend brd 3 64) || { not_ok "$tr: backing devices"; exit 1; }
 # shellcheck disable=SC2086
 set -- $devs
+# $skip is on port 2, not 1: the reconnect test below unlinks $name from
+# port 1, which must then stop listening. A port still listening for
+# another subsystem answers the host's reconnect with a DNR connect error,
+# and the host then deletes the controller (seen on the slow debug kernel,
+# whose reconnect came before the relink).
 subsys_setup "$name" "MPX Test Array" $U1 "$1" "$2" &&
 	subsys_setup "$skip" "Skip Array" - "$3" &&
 	tgt_port "$tr" 1 && tgt_port "$tr" 2 &&
-	port_link 1 "$name" && port_link 2 "$name" && port_link 1 "$skip"
+	port_link 1 "$name" && port_link 2 "$name" && port_link 2 "$skip"
 check "$tr: target: $name (2 namespaces, 2 ports), $skip (1 port)" [ $? -eq 0 ]
 
 write_conf() {
@@ -106,7 +111,7 @@ udevd_stop() {
 # connect_all: both subsystems; udevd runs the rule on their uevents.
 connect_all() {
 	mp_connect "$tr" 2 "$name" 2 || return 1
-	host_connect "$tr" 1 "$skip" --reconnect-delay=1 --ctrl-loss-tmo=60 || return 1
+	host_connect "$tr" 2 "$skip" --reconnect-delay=1 --ctrl-loss-tmo=60 || return 1
 	wait_for 10 head_of "$skip"
 }
 
