@@ -53,7 +53,12 @@ for f in "$rules" "$example"; do
 	[ -z "$f" ] || [ -f "$f" ] || die "$f: no such file"
 done
 krel=${krel:-$(uname -r)}
-krel=${krel%-amd64}-amd64
+# A Debian version without its flavour (6.12.118+deb12) means the amd64
+# one; any other release, such as the debug tier's own kernel, is as given.
+case $krel in
+*+deb[0-9]*-*) ;;
+*+deb[0-9]*) krel=$krel-amd64 ;;
+esac
 destdir=${destdir%/}
 command -v depmod >/dev/null 2>&1 || die "depmod is missing (apt-get install kmod)"
 
