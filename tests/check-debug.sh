@@ -35,7 +35,7 @@ fail=$(grep -c '^not ok ' "$tap" || true)
 
 # Everything the kernel said, between tests too (the guest checks only each
 # test's own window): any report of the debug options fails the run.
-splat='WARNING:|BUG:|kernel BUG at|Oops|general protection fault|possible (circular|recursive) locking|lockdep|suspicious RCU|rcu: INFO|self-detected stall|blocked for more than|UBSAN|KASAN|ODEBUG|kmemleak: [0-9]+ new suspected|kmemleak: .*(disabled|Cannot)|Call Trace'
+splat='WARNING:|BUG:|kernel BUG at|Oops|general protection fault|possible (circular|recursive) locking|lockdep is turned off|suspicious RCU|rcu: INFO|self-detected stall|blocked for more than|UBSAN|KASAN|ODEBUG|kmemleak: [0-9]+ new suspected|kmemleak: .*(disabled|Cannot)|Call Trace'
 con=$work/console.log
 # kmemleak's own "N new suspected" line comes from the final scan, whose
 # result (ours or not) the guest has already given.
