@@ -364,16 +364,18 @@ t "monitor on junk input exits 0" rc 0 monitor --replay "$F.junk"
 
 # ---- install.sh puts the udev rule and the example in, uninstall takes them out ----
 D=$F.inst
-mkdir -p "$D/mods/host" "$D/root/lib/modules/6.12.0-1-amd64"
+mkdir -p "$D/mods/host" "$D/root/lib/modules/6.12.118+deb12-amd64"
 echo "not a module" >"$D/mods/host/fake.ko"
 tree() { (cd "$D/root" && find . ! -name 'modules.*' | sort); }
 before=$(tree)
-I="sh $top/scripts/install.sh -d $D/root -k 6.12.0-1"
+I="sh $top/scripts/install.sh -d $D/root -k 6.12.118+deb12"
 t "install.sh: -u without -t refused" sh -c "! $I -m '$D/mods' -u '$top/udev/71-nvme-mpx.rules' install"
 t "... installed nothing" [ "$before" = "$(tree)" ]
 t "install.sh with the rule and the example" sh -c "$I -m '$D/mods' -t '$M' -u '$top/udev/71-nvme-mpx.rules' \
 	-e '$top/tools/nvme-mpx.conf.example' install"
 R=$D/root/usr/lib/udev/rules.d/71-nvme-mpx.rules
+t "... into the -amd64 tree: +deb12 without a flavour is amd64" \
+	sh -c "find '$D/root/lib/modules/6.12.118+deb12-amd64/updates/nvme-mpx' -name fake.ko | grep -q ."
 t "... the rule is in /usr/lib/udev/rules.d" [ -f "$R" ]
 t "... runs the installed CLI" grep -q 'RUN+="/usr/local/sbin/nvme-mpx apply $kernel"' "$R"
 t "... every RUN does, no @SBINDIR@ left" sh -c "! grep -q @SBINDIR@ '$R' &&
@@ -384,6 +386,12 @@ t "... the example" [ -f "$D/root/usr/local/share/doc/nvme-mpx/nvme-mpx.conf.exa
 t "... which is valid" rc 0 config check "$D/root/usr/local/share/doc/nvme-mpx/nvme-mpx.conf.example"
 t "install.sh uninstall" sh -c "$I uninstall"
 t "... leaves the tree as it was" [ "$before" = "$(tree)" ]
+# Any release that is not Debian's, such as the debug tier's kernel, is
+# taken as given.
+mkdir -p "$D/root/lib/modules/6.12.118-mpx-debug"
+t "install.sh: a release that is not Debian's is as given" sh -c "sh '$top/scripts/install.sh' -d '$D/root' \
+	-k 6.12.118-mpx-debug -m '$D/mods' install && find '$D/root/lib/modules/6.12.118-mpx-debug' -name fake.ko | grep -q ."
+t "... and not in the -amd64 tree" sh -c "! find '$D/root/lib/modules/6.12.118-mpx-debug-amd64' -name fake.ko 2>/dev/null | grep -q ."
 rm -rf "$D"
 
 # ---- argument fuzzing ----------------------------------------------------
