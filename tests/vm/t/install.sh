@@ -54,13 +54,24 @@ running() { cat "/sys/module/$1/srcversion" 2>/dev/null; }
 # built_as MOD FILE: the loaded module MOD is the build in FILE: FILE holds
 # its build ID. Only nvme-core has a srcversion (MODULE_VERSION), and the
 # target modules' sources are upstream's, so nothing else tells two builds
-# apart. The note is among the first allocated sections, at 120-200 KiB in
-# these modules (the debug info comes after): the first 512 KiB are searched,
-# as hex dumping is slow under emulation.
+# apart. The ID is looked for in FILE's note sections only, found from the
+# ELF section headers: where the note lies depends on the build (past 512
+# KiB in a KASAN nvme-core), and hex dumping a whole module is slow under
+# emulation. The guest has busybox, not readelf.
+le() { od -An -v -j "$2" -N "$3" -tu"$3" "$1" 2>/dev/null | tr -d ' '; }
 built_as() {
-	local id
+	local id shoff n i h
 	id=$(tail -c 20 "/sys/module/$1/notes/.note.gnu.build-id" 2>/dev/null | od -An -tx1 -v | tr -d ' \n')
-	[ ${#id} -eq 40 ] && head -c 524288 "$2" | od -An -tx1 -v | tr -d ' \n' | grep -qF "$id"
+	[ ${#id} -eq 40 ] || return 1
+	shoff=$(le "$2" 40 8) n=$(le "$2" 60 2)
+	[ -n "$shoff" ] && [ -n "$n" ] || return 1
+	for i in $(seq 0 $((n - 1))); do
+		h=$((shoff + i * 64))
+		[ "$(le "$2" $((h + 4)) 4)" = 7 ] || continue	# SHT_NOTE
+		od -An -tx1 -v -j "$(le "$2" $((h + 24)) 8)" -N "$(le "$2" $((h + 32)) 8)" "$2" |
+			tr -d ' \n' | grep -qF "$id" && return 0
+	done
+	return 1
 }
 # on_disk: the root file system is the disk, as boot 1 left it.
 on_disk() {
