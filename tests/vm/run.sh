@@ -33,28 +33,30 @@ case $slow in [1-9] | [1-9][0-9]) ;; *) die "MPX_SLOW=$slow: want a factor from 
 # names: what to run; specs: NAME:DEADLINE for the guest; disk: " NAME ..."
 # of the tests marked "disk" in the suite.
 names=() specs=() disk=" "
+declare -A hit=()
 while read -r n t f; do
 	case $n in ''|'#'*) continue ;; esac
 	for pat in "$@"; do
 		# shellcheck disable=SC2254
 		case $n in $pat)
-			names+=("$n") specs+=("$n:$((t * slow))")
+			names+=("$n") specs+=("$n:$((t * slow))") hit[$pat]=1
 			[ "$f" != disk ] || disk+="$n "
 			break ;;
 		esac
 	done
 done <"$MPX_TOP/tests/vm/suite"
-# Names outside the suite (the demo, the benchmarks) run if their scripts
-# exist, in one boot, each with the deadline -t or its own (NAME:SECONDS),
-# scaled by MPX_SLOW.
-if [ ${#names[@]} -eq 0 ]; then
-	for pat in "$@"; do
-		n=${pat%%:*} t=$tlimit
-		[ "$n" = "$pat" ] || t=${pat#*:}
-		[ -f "$MPX_TOP/tests/vm/t/${n%%-*}.sh" ] || { names=(); break; }
-		names+=("$n") specs+=("$n:$((t * slow))")
-	done
-fi
+# A pattern that matches nothing in the suite names a test outside it (the
+# demo, the benchmarks, the soak): its script must exist. It runs after the
+# suite's, with the deadline -t or its own (NAME:SECONDS), scaled by
+# MPX_SLOW. A name that is neither is an error, not silently left out.
+for pat in "$@"; do
+	[ -z "${hit[$pat]:-}" ] || continue
+	n=${pat%%:*} t=$tlimit
+	[ "$n" = "$pat" ] || t=${pat#*:}
+	[ -f "$MPX_TOP/tests/vm/t/${n%%-*}.sh" ] || die "no VM test matches '$pat' (see tests/vm/suite)"
+	case $t in '' | *[!0-9]*) die "'$pat': the deadline is not a number of seconds" ;; esac
+	names+=("$n") specs+=("$n:$((t * slow))")
+done
 [ ${#names[@]} -gt 0 ] || die "no VM test matches '$*' (see tests/vm/suite)"
 
 # MPX_VM_OUT lets two guests run side by side (a benchmark and a test).
