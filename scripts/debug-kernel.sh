@@ -49,8 +49,8 @@ n=$(nproc)
 t0=$(date +%s)
 # objs: kernel objects compiled so far (this run's and an interrupted one's).
 objs() { find "$b" -name '*.o' -not -path "$b/tools/*" -not -path "$b/scripts/*" | wc -l; }
-# The total of the last finished build, or this config's count (~3300).
-want=$(cat "$MPX_CACHE/debug-objects" 2>/dev/null || echo 3300)
+# The total of the last finished build, or this config's count (~2200).
+want=$(cat "$MPX_CACHE/debug-objects" 2>/dev/null || echo 2200)
 c0=$(objs)
 msg "building debug kernel $krel with -j$n: about $want objects, $c0 done; measured on 2 cores shared with other jobs, 15-30 a minute, i.e. 2-3 h cold; an idle machine is several times faster (log: $log)"
 # At niceness 10, as every build on a shared machine; not 19 when the
