@@ -52,7 +52,7 @@ objs() { find "$b" -name '*.o' -not -path "$b/tools/*" -not -path "$b/scripts/*"
 # The total of the last finished build, or this config's count (~2200).
 want=$(cat "$MPX_CACHE/debug-objects" 2>/dev/null || echo 2200)
 c0=$(objs)
-msg "building debug kernel $krel with -j$n: about $want objects, $c0 done; measured on 2 cores shared with other jobs, 15-30 a minute, i.e. 2-3 h cold; an idle machine is several times faster (log: $log)"
+msg "building debug kernel $krel with -j$n: about $want objects, $c0 done; measured on 2 cores shared with other jobs, 15-30 a minute, i.e. $((want / 30))-$((want / 15)) min cold; an idle machine is several times faster (log: $log)"
 # At niceness 10, as every build on a shared machine; not 19 when the
 # caller already ran "nice -n 10 make check-debug".
 nice -n $((10 - $(nice) > 0 ? 10 - $(nice) : 0)) \
