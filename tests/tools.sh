@@ -350,9 +350,11 @@ ev() { printf '%s\0' "$@"; }
 } >"$F.ev"
 t "monitor --replay" rc 0 monitor --replay "$F.ev"
 t "... three events of ours" [ "$(wc -l </tmp/mpx-tools.out)" -eq 3 ]
-t "... path_failed" sed -n 1p /tmp/mpx-tools.out | grep -Eq '^20[0-9-]{8}T[0-9:.]{15}Z nvme0n1 path_failed path=nvme0c1n1 reason=io-error$'
-t "... active_changed with from" sed -n 2p /tmp/mpx-tools.out | grep -Eq 'Z nvme0n1 active_changed path=nvme0c0n1 from=nvme0c1n1 reason=failback$'
-t "... queueing_started without path" sed -n 3p /tmp/mpx-tools.out | grep -Eq 'Z nvme0n1 queueing_started reason=removed$'
+# line N RE: line N of the monitor's output matches RE.
+line() { sed -n "$1p" /tmp/mpx-tools.out | grep -Eq "$2"; }
+t "... path_failed" line 1 '^20[0-9-]{8}T[0-9:.]{15}Z nvme0n1 path_failed path=nvme0c1n1 reason=io-error$'
+t "... active_changed with from" line 2 'Z nvme0n1 active_changed path=nvme0c0n1 from=nvme0c1n1 reason=failback$'
+t "... queueing_started without path" line 3 'Z nvme0n1 queueing_started reason=removed$'
 "$M" monitor --json --replay - <"$F.ev" >/tmp/mpx-mon.json
 t "monitor --json: one object a line" [ "$(jq -c . /tmp/mpx-mon.json | wc -l)" -eq 3 ]
 t "... fields" jq -se '.[1] | .head == "nvme0n1" and .event == "active_changed" and

@@ -40,7 +40,7 @@ want="nvme-core nvme nvme-fabrics nvme-tcp nvme-rdma nvme-fc nvme-loop nvmet nvm
 
 # A debug kernel (MPX_DEBUG=1) is keyed by its build dir too: the name of
 # its release stays when its config changes.
-key=$( (echo "$MPX_KREL"; [ "${MPX_DEBUG:-0}" != 1 ] || echo "$MPX_MODDIR"; busybox | head -n 1
+key=$( (echo "$MPX_KREL"; [ "${MPX_DEBUG:-0}" != 1 ] || echo "$MPX_MODDIR"; busybox | sed -n 1p
 	for b in $bins; do [ -e "$b" ] && ls -lL "$b"; done
 	echo "$want"; sed '/^# The overlay/,$d' "$0") | sha1sum | cut -c1-12)
 base=$out/base-$key.cpio.gz

@@ -143,11 +143,17 @@ boots() {
 		coff=$(stat -c %s "$work/console.log" 2>/dev/null || echo 0)
 		boot $n "$args" "${run[@]}" && rc=0 || rc=$?
 		[ $rc -eq 0 ] || msg "qemu ended with status $rc (124: whole-boot deadline)"
-		if ! tail -c +$((off + 1)) "$work/results.log" | grep -q '^MPX-READY '; then
+		# What this boot reported, in a file: "tail | grep -q" under
+		# pipefail fails when grep stops before tail has written all
+		# (more than a pipe's 64 KiB after the match), which once made a
+		# full boot look like one that never started.
+		tail -c +$((off + 1)) "$work/results.log" | tr -d '\r' >"$work/boot.log"
+		if ! grep -q '^MPX-READY ' "$work/boot.log"; then
 			# Died before /init got to its first line: none of our
 			# modules is loaded by then. TCG on a busy host now and then
 			# crashes Debian's kernel this early (sched_clock_cpu from
-			# an interrupt); once is the emulator, twice is a failure.
+			# an interrupt); once is the emulator, twice in a row for
+			# the same boot is a failure.
 			msg "the guest died before it was ready; its console ended with:"
 			tail -c +$((coff + 1)) "$work/console.log" | tr -d '\r' | tail -n 25 | sed 's/^/    /' >&2
 			if [ $early -lt 1 ]; then
@@ -155,12 +161,13 @@ boots() {
 				msg "booting it once more"
 				continue
 			fi
-		elif ! tail -c +$((off + 1)) "$work/results.log" | grep -q '^MPX-DONE'; then
+		elif ! grep -q '^MPX-DONE' "$work/boot.log"; then
 			# Hung or crashed in a test: show why, CI keeps only stdout.
 			msg "the guest did not finish; its console ended with:"
 			tail -c +$((coff + 1)) "$work/console.log" | tr -d '\r' | tail -n 60 | sed 's/^/    /' >&2
 		fi
-		req=$(tail -c +$((off + 1)) "$work/results.log" | tr -d '\r' | grep '^MPX-REBOOT ' | tail -n 1) || true
+		early=0
+		req=$(grep '^MPX-REBOOT ' "$work/boot.log" | tail -n 1) || true
 		name=$(echo "$req" | cut -d' ' -f2)
 		if [ -n "$req" ] && [ $n -lt $maxboots ]; then
 			args=$(echo "$req" | cut -d' ' -f3-)
