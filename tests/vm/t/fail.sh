@@ -96,6 +96,7 @@ writesafe_run() {	# QUIESCE_MS -> prints the byte that ended up on disk
 }
 
 writesafe_part() {
+	local r n
 	echo active-standby >$H/mpx_iopolicy
 	echo "$a" >$H/mpx_preferred
 	r=$(writesafe_run 6000)
@@ -105,8 +106,19 @@ writesafe_part() {
 	# that one only ends at the admin timeout (60 s).
 	check "$tr: writesafe: both paths back" wait_for 150 both_live
 	# The scenario is real: without the quiesce the old write lands last.
-	r=$(writesafe_run 0)
-	check "$tr: writesafe: without quiesce the stale write wins (got $r, want aa)" [ "$r" = aa ]
+	# Whether it does is a race in the target (W1's data and the reset
+	# connection's RST come out of the delay together; nvmet must read
+	# the data first), which the debug kernel loses now and then: the
+	# claim is that it can happen, so it gets three tries.
+	n=0
+	while [ $n -lt 3 ]; do
+		n=$((n + 1))
+		r=$(writesafe_run 0)
+		[ "$r" != aa ] || break
+		diag "try $n without quiesce: got $r"
+		wait_for 150 both_live
+	done
+	check "$tr: writesafe: without quiesce the stale write wins (got $r, want aa; try $n of 3)" [ "$r" = aa ]
 	echo auto >$H/mpx_write_quiesce_ms
 	echo none >$H/mpx_preferred
 	# Same as above: a connect sent into the delay waits out the admin
@@ -196,9 +208,10 @@ flap_part() {
 	check "$tr: flap: no I/O on quarantined $a (+$(($(path_ios "$a") - a1)))" \
 		[ $(($(path_ios "$a") - a1)) -le 16 ]
 	# Both end at their runtime: fio interrupted while it verifies may
-	# leave its latency log empty.
-	wait $fpid
-	wait $rpid
+	# leave its latency log empty. The runtime is 90 s, stretched as the
+	# waits are; what is left of it and the verify pass fit in 120 s.
+	check "$tr: flap: the verify job ends" io_wait $fpid 120 "$head"
+	check "$tr: flap: the read job ends" io_wait $rpid 60 "$head"
 	fio_clean /tmp/flap.out || sed 's/^/# /' /tmp/flap.out | tail -n 20
 	check "$tr: flap: fio verify clean" fio_clean /tmp/flap.out
 	check "$tr: flap: reads without an error" \
