@@ -48,8 +48,7 @@ if [ -s "$con" ] && ! grep -Eq "$splat" "$work/console.scan"; then
 else
 	fail=$((fail + 1))
 	echo "FAILED: debug kernel: the console log has reports (or is empty): $con" >&2
-	grep -E -B2 -A20 "$splat" "$work/console.scan" >"$work/console.splats" || true
-	sed -n '1,80s/^/# console: /p' "$work/console.splats" >&2
+	grep -E -B2 -A20 "$splat" "$work/console.scan" | sed -n '1,80s/^/# console: /p' >&2 || true
 fi
 msg "debug kernel $(((t1 - t0) / 60)) min (0 when cached), modules $((t2 - t1)) s, VM suite $(((t3 - t2) / 60)) min"
 echo "check-debug: $pass passed, $fail failed"

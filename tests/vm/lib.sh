@@ -324,31 +324,28 @@ unblackhole() { nft flush chain inet mpx in; nft flush chain inet mpx out; }
 
 # ---- workloads -----------------------------------------------------------
 
-# fio_verify DEV SECONDS [extra fio args]: random read/write with crc32c
-# verification; exits non-zero on any I/O or verify error.
 # gone PID: the process has exited (a zombie counts: it waits for our wait).
 gone() { [ ! -d "/proc/$1" ] || grep -q '^[0-9]* (.*) Z' "/proc/$1/stat"; }
 # io_wait PID SECONDS HEAD: wait for the fio PID to end, SECONDS (times
-# MPX_SLOW) at most; if it does not, show where the head's I/O is and the
-# blocked tasks (sysrq-w, into the kernel log), kill it and fail.
+# MPX_SLOW) at most; if it does not, show where the head's I/O is (io_diag,
+# and the blocked tasks by sysrq-w into the kernel log), kill it and fail.
 io_wait() {
 	local p
 	if wait_for "$2" gone "$1"; then
 		wait "$1"
 		return
 	fi
-	diag "fio $1 still running after $(($2 * ${MPX_SLOW:-1})) s; $3 inflight: $(cat "/sys/block/$3/inflight")"
-	for p in $(ls -d /sys/block/$3/multipath/* 2>/dev/null); do
-		p=${p##*/}
-		diag "  $p: $(cat "/sys/block/$p/mpx_state" 2>/dev/null) inflight $(cat "/sys/block/$p/inflight") mpx_stat $(cat "/sys/block/$p/mpx_stat" 2>/dev/null)"
-	done
-	sed 's/^/#   stack: /' "/proc/$1/stack" 2>/dev/null
+	diag "fio $1 still running after $(($2 * ${MPX_SLOW:-1})) s"
+	io_diag "$1" "$3" $(paths_of "$3")
+	for p in $(paths_of "$3"); do diag "$p: $(attr "$p" mpx_state)"; done
 	echo w >/proc/sysrq-trigger
 	kill -KILL "$1"
 	wait "$1"
 	return 1
 }
 
+# fio_verify DEV SECONDS [extra fio args]: random read/write with crc32c
+# verification; exits non-zero on any I/O or verify error.
 fio_verify() {
 	# The runtime is a budget for the faults a test puts in it: it
 	# stretches with MPX_SLOW, as the waits do.
