@@ -55,7 +55,7 @@ step optimized optimized both
 # background job of a non-interactive shell: signal fio itself, which
 # stops cleanly on SIGINT and still reports verify errors.
 killall -INT fio
-wait $fpid
+io_wait $fpid 30 "$head"
 fio_clean /tmp/ana-fio.out || sed 's/^/# /' /tmp/ana-fio.out | tail -n 20
 check "$tr: fio verify across all ANA transitions" fio_clean /tmp/ana-fio.out
 exit $MPX_FAILED

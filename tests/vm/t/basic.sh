@@ -66,7 +66,7 @@ port_link 2 "$name"
 # The loop transport deletes the controller with its port: reconnect by hand.
 [ "$tr" = loop ] && host_connect "$tr" 2 "$name" $opts
 check "$tr: path 2 live again after its port returns" wait_for 20 live_paths_is "$head" 2
-wait $fpid
+io_wait $fpid 60 "$head"
 rc=$?
 [ $rc -eq 0 ] || sed 's/^/# /' /tmp/fio-fail.out
 check "$tr: fio verify across the port removal succeeds" [ $rc -eq 0 ]

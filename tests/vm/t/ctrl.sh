@@ -24,7 +24,7 @@ fpid=$!
 wait_for 10 ios_above "$1" 200
 echo 1 >"/sys/class/nvme/$c1/reset_controller"
 check "$tr: $c1 live again after reset" wait_for 20 live_paths_is "$head" 2
-wait $fpid
+io_wait $fpid 60 "$head"
 rc=$?
 [ $rc -eq 0 ] || sed 's/^/# /' /tmp/ctrl-fio.out | tail -n 20
 check "$tr: fio verify across a controller reset" [ $rc -eq 0 ]

@@ -45,7 +45,7 @@ blackhole_part() {
 	diag "stall noticed by the test after $(($(now_ms) - t0)) ms"
 	b1=$(path_ios "$b")
 	check "$tr: blackhole: reads carry on on $b" wait_for 10 ios_above "$b" $((b1 + 500))
-	wait $fpid
+	io_wait $fpid 60 "$head"
 	check "$tr: blackhole: fio read without an error" \
 		[ "$(grep '^3;' /tmp/gap.out | cut -d';' -f5)" = 0 ]
 	set -- $(max_gap /tmp/gap_lat.1.log)
@@ -62,7 +62,7 @@ blackhole_part() {
 	b1=$(path_ios "$b")
 	check "$tr: blackhole under verify: I/O carries on on $b" \
 		wait_for 15 ios_above "$b" $((b1 + 500))
-	wait $fpid
+	io_wait $fpid 60 "$head"
 	unblackhole
 	fio_clean /tmp/bh-verify.out || sed 's/^/# /' /tmp/bh-verify.out | tail -n 20
 	check "$tr: blackhole under verify: no verify error" fio_clean /tmp/bh-verify.out
@@ -170,7 +170,7 @@ nopath_part() {
 	port_link 1 "$name"
 	port_link 2 "$name"
 	check "$tr: outage 20 s: paths back" wait_for 30 live_paths_is "$head" 2
-	wait $fpid
+	io_wait $fpid 90 "$head"
 	fio_clean /tmp/np-verify.out || sed 's/^/# /' /tmp/np-verify.out | tail -n 20
 	check "$tr: outage 20 s: fio verify clean" fio_clean /tmp/np-verify.out
 	check "$tr: outage 20 s: I/O was queued" [ "$(mpx_stat "$head" 2)" -gt "$rq" ]

@@ -325,7 +325,7 @@ if [ $nbad -gt 0 ]; then
 	head -n 40 $F/bad | sed 's/^/#   /'
 fi
 killall -INT fio
-wait $fpid
+io_wait $fpid 30 "$h1"
 fio_clean $F/fio.out || sed 's/^/# /' $F/fio.out | tail -n 20
 check "$tr: fio verify clean across the fuzzing" fio_clean $F/fio.out
 diag "FUZZ seed=$seed attributes=$nattrs bad_inputs=$tried accepted=$accepted bisection_probes=$probes misbehaved=$nbad"

@@ -196,7 +196,7 @@ sleep 5
 port_unlink 1 "$name"
 sleep 5
 port_link 1 "$name"
-wait $fpid
+io_wait $fpid 60 "$head"
 check "$tr: hedged, a path removed and back: fio verify clean" fio_clean /tmp/hv.out
 diag "hedges sent $(($(mstat 3) - h0)), won $(mstat 4)"
 check "$tr: hedges were sent" [ "$(mstat 3)" -gt "$h0" ]

@@ -33,7 +33,7 @@ port_link 1 "$name"
 port_link 2 "$name"
 check "$tr: paths live again" wait_for 20 live_paths_is "$head" 2
 check "$tr: waiting I/O completes once a path is back" wait_for 10 head_ios_above $((n + 500))
-wait $fpid
+io_wait $fpid 60 "$head"
 rc=$?
 [ $rc -eq 0 ] || sed 's/^/# /' /tmp/np-fio.out | tail -n 20
 check "$tr: fio verify across the outage passes" [ $rc -eq 0 ]

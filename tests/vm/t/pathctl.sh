@@ -259,7 +259,7 @@ check "$tr: service-time: latency averages in mpx_stat" \
 	[ "$(mpx_stat "$a" 6)" -gt 0 ]
 
 killall -INT fio
-wait $fpid
+io_wait $fpid 30 "$head"
 fio_clean /tmp/pc-fio.out || sed 's/^/# /' /tmp/pc-fio.out | tail -n 20
 check "$tr: fio verify across every switch" fio_clean /tmp/pc-fio.out
 

@@ -49,9 +49,9 @@ for pol in round-robin queue-depth; do
 	f1=$!
 	fio_verify "$h2" 5 --iodepth=$qd >/tmp/f2.out 2>&1 &
 	f2=$!
-	wait $f1
+	io_wait $f1 40 "$h1"
 	r1=$?
-	wait $f2
+	io_wait $f2 40 "$h2"
 	r2=$?
 	[ $pol != queue-depth ] || [ "$tr" != tcp ] || netem_lo - 0
 	check "$tr: $pol: fio verify on both heads at once" [ $r1 -eq 0 -a $r2 -eq 0 ]

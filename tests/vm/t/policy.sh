@@ -90,7 +90,7 @@ while [ -z "$bad" ] && kill -0 $fpid 2>/dev/null; do
 	done
 	case $((n % 12)) in 0) echo round-robin >"$sub/iopolicy" ;; 4) echo numa >"$sub/iopolicy" ;; esac
 done
-wait $fpid
+io_wait $fpid 40 "$h1"
 rc=$?
 diag "$n policy switches under fio"
 [ $rc -eq 0 ] || sed 's/^/# /' /tmp/pol-fio.out | tail -n 20
