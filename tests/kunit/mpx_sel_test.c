@@ -1214,6 +1214,26 @@ static void mpx_test_flap_window(struct kunit *test)
 						       t0 + i * 31 * HZ));
 }
 
+/* Failovers from a live controller: the 32nd in a row, once. */
+static void mpx_test_fail_streak(struct kunit *test)
+{
+	struct nvme_mpx_path p = { };
+	int i;
+
+	for (i = 1; i < 32; i++)
+		KUNIT_EXPECT_FALSE(test, nvme_mpx_fail_streak(&p, true));
+	KUNIT_EXPECT_TRUE(test, nvme_mpx_fail_streak(&p, true));
+	/* Reported once; the path is then reset, not reported again. */
+	for (i = 0; i < 100; i++)
+		KUNIT_EXPECT_FALSE(test, nvme_mpx_fail_streak(&p, true));
+
+	/* Not live (a reset's cancellations): never counted. */
+	atomic_set(&p.fail_streak, 0);
+	for (i = 0; i < 100; i++)
+		KUNIT_EXPECT_FALSE(test, nvme_mpx_fail_streak(&p, false));
+	KUNIT_EXPECT_EQ(test, atomic_read(&p.fail_streak), 0);
+}
+
 static void mpx_test_nopath_queue(struct kunit *test)
 {
 	unsigned long t0 = jiffies;
@@ -1290,6 +1310,7 @@ static struct kunit_case mpx_path_cases[] = {
 	KUNIT_CASE(mpx_test_stall_threshold),
 	KUNIT_CASE(mpx_test_stalled),
 	KUNIT_CASE(mpx_test_flap_window),
+	KUNIT_CASE(mpx_test_fail_streak),
 	KUNIT_CASE(mpx_test_nopath_queue),
 	KUNIT_CASE(mpx_test_quarantine),
 	{}

@@ -88,6 +88,43 @@ bool nvme_mpx_flap(struct nvme_mpx_path *p, unsigned int limit,
 EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_flap);
 
 /*
+ * Path errors from a controller that is still live.  nvme-tcp can end up
+ * live with a queue whose socket broke while the controller was
+ * reconnecting (the recovery that the socket's close asks for is refused
+ * in that state): every request sent there fails at once with a path
+ * error and nothing resets the controller, keep-alive being fine on the
+ * admin queue.  Each selector that ranks the path first then sends every
+ * retry straight back to it, for ever (seen: one write failed over 1.5
+ * million times in 6 minutes).  After this many failovers in a row from a
+ * live controller, none succeeding in between, the path is handled as a
+ * stalled one: out of selection, controller reset.  A sound controller
+ * does not fail requests this way while live; the cancellations of a
+ * reset come once it has left LIVE and are not counted.
+ */
+#define NVME_MPX_FAIL_STREAK	32
+
+/* Count a failover from @p; true once per streak, when it is too long. */
+bool nvme_mpx_fail_streak(struct nvme_mpx_path *p, bool live)
+{
+	return live &&
+	       atomic_inc_return(&p->fail_streak) == NVME_MPX_FAIL_STREAK;
+}
+EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_fail_streak);
+
+/* Completion context: nvme_reset_ctrl() only queues the reset. */
+void nvme_mpx_path_broken(struct nvme_ns *ns)
+{
+	if (test_and_set_bit(NVME_MPX_P_STALLED, &ns->mpx.flags))
+		return;
+	nvme_mpx_path_event(ns, NVME_MPX_PATH_FAILED);
+	atomic_long_inc(&ns->mpx.stalls);
+	pr_warn("nvme-mpx: %s: %d requests in a row failed over from a live controller; resetting %s\n",
+		nvme_mpx_path_name(ns), NVME_MPX_FAIL_STREAK,
+		dev_name(ns->ctrl->device));
+	nvme_reset_ctrl(ns->ctrl);
+}
+
+/*
  * No path is usable: park the bio (true) or fail it (false)?  @since is
  * when I/O first found no path in this outage, @may_return whether some
  * controller is still trying to come back.
@@ -239,6 +276,7 @@ void nvme_mpx_watch(struct nvme_ns *ns)
  */
 void nvme_mpx_unstall(struct nvme_ns *ns)
 {
+	atomic_set(&ns->mpx.fail_streak, 0);
 	if (!test_and_clear_bit(NVME_MPX_P_STALLED, &ns->mpx.flags))
 		return;
 	pr_info("nvme-mpx: %s: no longer stalled\n", nvme_mpx_path_name(ns));
