@@ -77,9 +77,19 @@ static void mpx_rr_exit(struct nvme_mpx_policy *pol)
 	kfree(pol->priv);
 }
 
-/* The rotation restarts from the head of the list for affected nodes. */
+/*
+ * A failed path keeps its place in the rotation, so the next I/O goes to
+ * the path after it.  Restarting at the head of the list would send each
+ * retry back to the first path, which may be the failed one if it still
+ * looks usable (a live controller failing requests).  select() skips the
+ * cursor itself unless nothing better is left.  A path that is not READY is
+ * being removed or revalidated, and its cursor is dropped, so that no
+ * cursor outlives the path's place in head->list.
+ */
 static bool mpx_rr_path_failed(struct nvme_mpx_policy *pol, struct nvme_ns *ns)
 {
+	if (test_bit(NVME_NS_READY, &ns->flags))
+		return false;
 	return nvme_mpx_cache_drop(pol->priv, ns);
 }
 
