@@ -1241,24 +1241,45 @@ static void mpx_test_flap_window(struct kunit *test)
 						       t0 + i * 31 * HZ));
 }
 
-/* Failovers from a live controller: the 32nd in a row, once. */
-static void mpx_test_fail_streak(struct kunit *test)
+/*
+ * Host path errors from a live controller: the 32nd within 10 s is the
+ * verdict, once a window; healthy completions in between change nothing.
+ */
+static void mpx_test_host_path_errors(struct kunit *test)
 {
 	struct nvme_mpx_path p = { };
+	unsigned long t0 = jiffies;
+	struct nvme_ns *a;
 	int i;
 
 	for (i = 1; i < 32; i++)
-		KUNIT_EXPECT_FALSE(test, nvme_mpx_fail_streak(&p, true));
-	KUNIT_EXPECT_TRUE(test, nvme_mpx_fail_streak(&p, true));
-	/* Reported once; the path is then reset, not reported again. */
+		KUNIT_EXPECT_FALSE(test, nvme_mpx_host_path_error(&p, t0 + i));
+	KUNIT_EXPECT_TRUE(test, nvme_mpx_host_path_error(&p, t0 + 32));
+	/* Once: the path is then reset, not reported again in the window. */
 	for (i = 0; i < 100; i++)
-		KUNIT_EXPECT_FALSE(test, nvme_mpx_fail_streak(&p, true));
+		KUNIT_EXPECT_FALSE(test, nvme_mpx_host_path_error(&p, t0 + 40));
 
-	/* Not live (a reset's cancellations): never counted. */
-	atomic_set(&p.fail_streak, 0);
+	/* The window ends: a new one counts from one again. */
+	t0 += 20 * HZ;
+	for (i = 1; i < 32; i++)
+		KUNIT_EXPECT_FALSE(test, nvme_mpx_host_path_error(&p, t0));
+	KUNIT_EXPECT_TRUE(test, nvme_mpx_host_path_error(&p, t0 + 10 * HZ));
+
+	/* Spread wider than the window: never. */
+	memset(&p, 0, sizeof(p));
 	for (i = 0; i < 100; i++)
-		KUNIT_EXPECT_FALSE(test, nvme_mpx_fail_streak(&p, false));
-	KUNIT_EXPECT_EQ(test, atomic_read(&p.fail_streak), 0);
+		KUNIT_EXPECT_FALSE(test, nvme_mpx_host_path_error(&p, t0 +
+								  i * HZ));
+
+	/* Errors from before a reconnect do not count after it. */
+	a = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
+	mpx_test_use(test, &nvme_mpx_rr);
+	for (i = 1; i < 32; i++)
+		KUNIT_EXPECT_FALSE(test, nvme_mpx_host_path_error(&a->mpx, t0));
+	nvme_mpx_path_returned(a, NVME_MPX_RET_RECONNECT);
+	for (i = 1; i < 32; i++)
+		KUNIT_EXPECT_FALSE(test, nvme_mpx_host_path_error(&a->mpx, t0));
+	KUNIT_EXPECT_TRUE(test, nvme_mpx_host_path_error(&a->mpx, t0));
 }
 
 static void mpx_test_nopath_queue(struct kunit *test)
@@ -1337,7 +1358,7 @@ static struct kunit_case mpx_path_cases[] = {
 	KUNIT_CASE(mpx_test_stall_threshold),
 	KUNIT_CASE(mpx_test_stalled),
 	KUNIT_CASE(mpx_test_flap_window),
-	KUNIT_CASE(mpx_test_fail_streak),
+	KUNIT_CASE(mpx_test_host_path_errors),
 	KUNIT_CASE(mpx_test_nopath_queue),
 	KUNIT_CASE(mpx_test_quarantine),
 	{}

@@ -85,15 +85,16 @@ void nvme_failover_req(struct request *req)
 	/*
 	 * An ANA error means the controller is fine but cannot serve this
 	 * namespace right now: keep the path out of selection until the ANA
-	 * log has been re-read, and retry elsewhere meanwhile.  Any other
-	 * path error, from a controller that stays live and fails request
-	 * after request, takes the path out and resets the controller.
+	 * log has been re-read, and retry elsewhere meanwhile.  A host path
+	 * error is the transport's own verdict: from a controller that stays
+	 * live, too many of them mean a dead queue (nvme_mpx_host_path_error).
 	 */
 	if (nvme_is_ana_error(status) && ns->ctrl->ana_log_buf) {
 		set_bit(NVME_NS_ANA_PENDING, &ns->flags);
 		queue_work(nvme_wq, &ns->ctrl->ana_work);
-	} else if (nvme_mpx_fail_streak(&ns->mpx, nvme_ctrl_state(ns->ctrl) ==
-					NVME_CTRL_LIVE)) {
+	} else if (status == NVME_SC_HOST_PATH_ERROR &&
+		   nvme_ctrl_state(ns->ctrl) == NVME_CTRL_LIVE &&
+		   nvme_mpx_host_path_error(&ns->mpx, jiffies)) {
 		nvme_mpx_path_broken(ns);
 	}
 
@@ -180,9 +181,6 @@ void nvme_mpx_account_end(struct nvme_ns *ns, struct request *rq)
 		atomic_long_inc(&p->errors);
 		return;
 	}
-	/* The controller executed it: its queue works (nvme_mpx_fail_streak). */
-	if (unlikely(atomic_read(&p->fail_streak)))
-		atomic_set(&p->fail_streak, 0);
 	if (unlikely(nreq->status)) {
 		/* A quick error says nothing about how fast the path is. */
 		atomic_long_inc(&p->errors);

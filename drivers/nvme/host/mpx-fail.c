@@ -88,28 +88,43 @@ bool nvme_mpx_flap(struct nvme_mpx_path *p, unsigned int limit,
 EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_flap);
 
 /*
- * Path errors from a controller that is still live.  nvme-tcp can end up
- * live with a queue whose socket broke while the controller was
- * reconnecting (the recovery that the socket's close asks for is refused
- * in that state): every request sent there fails at once with a path
- * error and nothing resets the controller, keep-alive being fine on the
- * admin queue.  Each selector that ranks the path first then sends every
- * retry straight back to it, for ever (seen: one write failed over 1.5
- * million times in 6 minutes).  After this many failovers in a row from a
- * live controller, none succeeding in between, the path is handled as a
- * stalled one: out of selection, controller reset.  A sound controller
- * does not fail requests this way while live; the cancellations of a
- * reset come once it has left LIVE and are not counted.
+ * Host path errors from a controller that is still live.  nvme-tcp can end
+ * up live with an I/O queue whose socket broke while the controller was
+ * reconnecting (the recovery the socket's close asks for is refused in that
+ * state): every request sent there fails at once with a host path error,
+ * and nothing resets the controller, keep-alive being fine on the admin
+ * queue.  The retry is resubmitted on the same CPU, so it goes back to the
+ * same dead queue wherever the selector sends it (seen: one write failed
+ * over 1.5 million times in 6 minutes).
+ *
+ * A sound transport fails a request with a host path error while the
+ * controller is live only in the moment before its own error recovery
+ * takes the controller out of LIVE.  So this many of them within the window
+ * mean a queue is dead: the path is then handled as a stalled one, out of
+ * selection and controller reset.  A window rather than a streak that any
+ * success ends: the path's healthy queues keep completing I/O meanwhile.
  */
-#define NVME_MPX_FAIL_STREAK	32
+#define NVME_MPX_HPE_LIMIT	32
+#define NVME_MPX_HPE_WINDOW	(10 * HZ)
 
-/* Count a failover from @p; true once per streak, when it is too long. */
-bool nvme_mpx_fail_streak(struct nvme_mpx_path *p, bool live)
+/*
+ * Count one host path error of @p's live controller at @now; true once per
+ * window, when it is the NVME_MPX_HPE_LIMIT-th.  Lockless: failovers race
+ * from many CPUs, and a count lost to a racing window restart only delays
+ * the verdict.
+ */
+bool nvme_mpx_host_path_error(struct nvme_mpx_path *p, unsigned long now)
 {
-	return live &&
-	       atomic_inc_return(&p->fail_streak) == NVME_MPX_FAIL_STREAK;
+	unsigned long start = READ_ONCE(p->hpe_start);
+
+	if (!atomic_read(&p->hpe_count) ||
+	    time_after(now, start + NVME_MPX_HPE_WINDOW)) {
+		WRITE_ONCE(p->hpe_start, now);
+		atomic_set(&p->hpe_count, 0);
+	}
+	return atomic_inc_return(&p->hpe_count) == NVME_MPX_HPE_LIMIT;
 }
-EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_fail_streak);
+EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_host_path_error);
 
 /* Completion context: nvme_reset_ctrl() only queues the reset. */
 void nvme_mpx_path_broken(struct nvme_ns *ns)
@@ -118,9 +133,9 @@ void nvme_mpx_path_broken(struct nvme_ns *ns)
 		return;
 	nvme_mpx_path_event(ns, NVME_MPX_PATH_FAILED);
 	atomic_long_inc(&ns->mpx.stalls);
-	pr_warn("nvme-mpx: %s: %d requests in a row failed over from a live controller; resetting %s\n",
-		nvme_mpx_path_name(ns), NVME_MPX_FAIL_STREAK,
-		dev_name(ns->ctrl->device));
+	pr_warn("nvme-mpx: %s: %d host path errors within %d s from a live controller; resetting %s\n",
+		nvme_mpx_path_name(ns), NVME_MPX_HPE_LIMIT,
+		NVME_MPX_HPE_WINDOW / HZ, dev_name(ns->ctrl->device));
 	nvme_reset_ctrl(ns->ctrl);
 }
 
@@ -276,7 +291,8 @@ void nvme_mpx_watch(struct nvme_ns *ns)
  */
 void nvme_mpx_unstall(struct nvme_ns *ns)
 {
-	atomic_set(&ns->mpx.fail_streak, 0);
+	/* Back from a reconnect: errors from before it do not count. */
+	atomic_set(&ns->mpx.hpe_count, 0);
 	if (!test_and_clear_bit(NVME_MPX_P_STALLED, &ns->mpx.flags))
 		return;
 	pr_info("nvme-mpx: %s: no longer stalled\n", nvme_mpx_path_name(ns));

@@ -52,7 +52,8 @@ enum {
  * @quarantines: times the path was quarantined for flapping
  * @flap_start: jiffies of the first failure in the current flap window
  * @flap_count: failures since @flap_start
- * @fail_streak: path errors in a row from a live controller, none succeeding
+ * @hpe_start: jiffies when the current host path error window began
+ * @hpe_count: host path errors from a live controller in that window
  * @last_probe: jiffies of the last latency probe sent down this path
  *
  * The counters are updated on every I/O with relaxed atomics; they live on
@@ -83,7 +84,8 @@ struct nvme_mpx_path {
 	atomic_long_t		quarantines;
 	unsigned long		flap_start;
 	unsigned int		flap_count;
-	atomic_t		fail_streak;
+	unsigned long		hpe_start;
+	atomic_t		hpe_count;
 	unsigned long		last_probe;
 };
 
