@@ -4,9 +4,10 @@
 # reset) is found stalled and its reads move within a second; a write held
 # up in the network is never overtaken by its retry; queue_if_no_path is
 # honoured to within 10%; an outage of every path for 20 s loses nothing;
-# a flapping path is quarantined while the good one carries on.
-# Argument: TRANSPORT[-PART], PART one of blackhole, writesafe, nopath, flap
-# (default: all of them).
+# a flapping path is quarantined while the good one carries on; a live
+# controller failing every request (fault injection) is reset.
+# Argument: TRANSPORT[-PART], PART one of blackhole, writesafe, nopath, flap,
+# hpe (default: all of them).
 . /mpx/lib.sh
 arg=${1:-tcp}
 tr=${arg%%-*}
@@ -239,8 +240,65 @@ flap_part() {
 	check "$tr: flap: activated $a live" attr_is "$a" mpx_state live
 }
 
+# ---- a live controller whose transport fails request after request ----
+# nvme-core's fault injection (built into the debug tier's kernel; Debian's
+# has none) makes path a's completions report a host path error while its
+# controller stays live: what nvme-tcp does when it comes back from a
+# reconnect with a dead I/O queue. A few such errors only fail over; 32
+# within 10 s take the path out and reset its controller, and the path
+# comes back on reconnect. Round-robin sends the retries to b meanwhile.
+hpe_part() {
+	fi=/sys/kernel/debug/$a/fault_inject
+	if [ ! -d "$fi" ]; then
+		diag "$tr: hpe: this kernel has no nvme fault injection (make check-debug's has): not run"
+		return 0
+	fi
+	echo round-robin >$H/mpx_iopolicy
+	ctl=$(ctrl_of "$a")
+	a_live() { [ "$(ctrl_state "$ctl")" = live ] && attr_is "$a" mpx_state live; }
+	# verbose 0: a stack dump per injected error would flood the log.
+	echo 0 >$fi/verbose && echo 0 >$fi/dont_retry && echo 0x370 >$fi/status &&
+		echo 1 >$fi/interval && echo 0 >$fi/times && echo 100 >$fi/probability
+	check "$tr: hpe: fault injection set up on $a" [ "$(cat $fi/status)" = 0x0370 ]
+	fio_verify "$head" 60 >/tmp/hpe.out 2>&1 &
+	fpid=$!
+	wait_for 10 ios_above "$a" "$(($(path_ios "$a") + 300))"
+	st0=$(mpx_stat "$a" 7) fo0=$(mpx_stat "$a" 4)
+	nl0=$(dmesg | grep -c "$a: 32 host path errors within")
+	nq0=$(dmesg | grep -c "$ctl: creating [0-9]* I/O queues")
+
+	# Ten errors: failed over, nothing reset.
+	echo 10 >$fi/times
+	check "$tr: hpe: ten injected errors spent" wait_for 20 \
+		sh -c "[ \$(cat $fi/times) -eq 0 ]"
+	fo=$(($(mpx_stat "$a" 4) - fo0))
+	check "$tr: hpe: ten failed over from $a (+$fo)" [ "$fo" -ge 10 ]
+	check "$tr: hpe: ten do not stall $a" [ "$(mpx_stat "$a" 7)" -eq "$st0" ]
+	check "$tr: hpe: ten do not reset $ctl" a_live
+
+	# Forty: the 32nd within 10 s is the verdict; the rest are too few to
+	# make a second one after the reconnect.
+	b1=$(path_ios "$b")
+	echo 40 >$fi/times
+	check "$tr: hpe: $a reported broken" wait_for 20 \
+		sh -c "[ \$(dmesg | grep -c '$a: 32 host path errors within') -gt $nl0 ]"
+	check "$tr: hpe: $a counted a stall" [ "$(mpx_stat "$a" 7)" -gt "$st0" ]
+	check "$tr: hpe: $ctl reconnected after its reset" wait_for 30 \
+		sh -c "[ \$(dmesg | grep -c '$ctl: creating [0-9]* I/O queues') -gt $nq0 ]"
+	check "$tr: hpe: I/O carried on on $b" wait_for 10 ios_above "$b" $((b1 + 300))
+	check "$tr: hpe: $a back live" wait_for 30 both_live
+	a1=$(path_ios "$a")
+	check "$tr: hpe: I/O on $a again" wait_for 10 ios_above "$a" $((a1 + 300))
+	echo 0 >$fi/probability
+	check "$tr: hpe: one report for one fault" \
+		[ "$(dmesg | grep -c "$a: 32 host path errors within")" -eq $((nl0 + 1)) ]
+	check "$tr: hpe: the verify job ends" io_wait $fpid 90 "$head"
+	fio_clean /tmp/hpe.out || sed 's/^/# /' /tmp/hpe.out | tail -n 20
+	check "$tr: hpe: fio verify clean" fio_clean /tmp/hpe.out
+}
+
 case $part in
-all) blackhole_part; writesafe_part; nopath_part; flap_part ;;
+all) blackhole_part; writesafe_part; nopath_part; flap_part; hpe_part ;;
 *) "${part}_part" ;;
 esac
 exit $MPX_FAILED
