@@ -103,6 +103,22 @@ static void mpx_as_exit(struct nvme_mpx_policy *pol)
 	kfree(pol->priv);
 }
 
+/*
+ * A path on its way out is not READY (nvme_ns_remove clears that first): it
+ * stops being the active one now, while it is still on head->list, and the
+ * true return makes core.c wait out the readers that may still hold it
+ * (select prints its name), before the path can be freed.  A failed path
+ * that is still READY stays active until select picks another.
+ */
+static bool mpx_as_path_failed(struct nvme_mpx_policy *pol, struct nvme_ns *ns)
+{
+	struct mpx_as *as = pol->priv;
+
+	if (test_bit(NVME_NS_READY, &ns->flags))
+		return false;
+	return cmpxchg(&as->active, ns, NULL) == ns;
+}
+
 static void mpx_as_path_removed(struct nvme_mpx_policy *pol,
 				struct nvme_ns *ns)
 {
@@ -117,5 +133,6 @@ const struct nvme_mpx_selector nvme_mpx_as = {
 	.exit		= mpx_as_exit,
 	.select		= nvme_mpx_as_select,
 	.path_removed	= mpx_as_path_removed,
+	.path_failed	= mpx_as_path_failed,
 };
 EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_as);
