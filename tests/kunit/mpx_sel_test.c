@@ -890,6 +890,29 @@ static void mpx_test_as_order(struct kunit *test)
 }
 
 /*
+ * A failed path stays the active one until select moves on; one on its way
+ * out (not READY) is let go at once, and core.c told to wait for readers.
+ */
+static void mpx_test_as_failed(struct kunit *test)
+{
+	struct nvme_ns *a, *b;
+
+	a = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
+	b = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
+	mpx_test_use(test, &nvme_mpx_as);
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), a);
+	KUNIT_EXPECT_FALSE(test, mpx_test_failed(test, a));
+	KUNIT_EXPECT_PTR_EQ(test, nvme_mpx_as_active(t_pol(test)), a);
+	clear_bit(NVME_NS_READY, &a->flags);
+	KUNIT_EXPECT_FALSE(test, mpx_test_failed(test, b));
+	KUNIT_EXPECT_TRUE(test, mpx_test_failed(test, a));
+	KUNIT_EXPECT_NULL(test, nvme_mpx_as_active(t_pol(test)));
+	KUNIT_EXPECT_FALSE(test, mpx_test_failed(test, a));
+	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), b);
+	KUNIT_EXPECT_PTR_EQ(test, nvme_mpx_as_active(t_pol(test)), b);
+}
+
+/*
  * The failover interval keeps a usable active path against every better
  * one, a pin included; a path that cannot carry I/O is left at once.
  */
@@ -1241,6 +1264,13 @@ static void mpx_test_flap_window(struct kunit *test)
 						       t0 + i * 31 * HZ));
 }
 
+/* nvme_mpx_host_path_error() for a live controller's host path error */
+static bool mpx_hpe(struct nvme_mpx_path *p, unsigned long now)
+{
+	return nvme_mpx_host_path_error(p, NVME_SC_HOST_PATH_ERROR,
+					NVME_CTRL_LIVE, now);
+}
+
 /*
  * Host path errors from a live controller: the 32nd within 10 s is the
  * verdict, once a window; healthy completions in between change nothing.
@@ -1253,33 +1283,68 @@ static void mpx_test_host_path_errors(struct kunit *test)
 	int i;
 
 	for (i = 1; i < 32; i++)
-		KUNIT_EXPECT_FALSE(test, nvme_mpx_host_path_error(&p, t0 + i));
-	KUNIT_EXPECT_TRUE(test, nvme_mpx_host_path_error(&p, t0 + 32));
+		KUNIT_EXPECT_FALSE(test, mpx_hpe(&p, t0 + i));
+	KUNIT_EXPECT_TRUE(test, mpx_hpe(&p, t0 + 32));
 	/* Once: the path is then reset, not reported again in the window. */
 	for (i = 0; i < 100; i++)
-		KUNIT_EXPECT_FALSE(test, nvme_mpx_host_path_error(&p, t0 + 40));
+		KUNIT_EXPECT_FALSE(test, mpx_hpe(&p, t0 + 40));
 
-	/* The window ends: a new one counts from one again. */
+	/* The window is 10 s from its first error, both ends included. */
 	t0 += 20 * HZ;
 	for (i = 1; i < 32; i++)
-		KUNIT_EXPECT_FALSE(test, nvme_mpx_host_path_error(&p, t0));
-	KUNIT_EXPECT_TRUE(test, nvme_mpx_host_path_error(&p, t0 + 10 * HZ));
+		KUNIT_EXPECT_FALSE(test, mpx_hpe(&p, t0));
+	KUNIT_EXPECT_TRUE(test, mpx_hpe(&p, t0 + 10 * HZ));
+	t0 += 20 * HZ;
+	for (i = 1; i < 32; i++)
+		KUNIT_EXPECT_FALSE(test, mpx_hpe(&p, t0));
+	KUNIT_EXPECT_FALSE(test, mpx_hpe(&p, t0 + 10 * HZ + 1));
 
 	/* Spread wider than the window: never. */
 	memset(&p, 0, sizeof(p));
 	for (i = 0; i < 100; i++)
-		KUNIT_EXPECT_FALSE(test, nvme_mpx_host_path_error(&p, t0 +
-								  i * HZ));
+		KUNIT_EXPECT_FALSE(test, mpx_hpe(&p, t0 + i * HZ / 3));
 
 	/* Errors from before a reconnect do not count after it. */
 	a = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
 	mpx_test_use(test, &nvme_mpx_rr);
 	for (i = 1; i < 32; i++)
-		KUNIT_EXPECT_FALSE(test, nvme_mpx_host_path_error(&a->mpx, t0));
+		KUNIT_EXPECT_FALSE(test, mpx_hpe(&a->mpx, t0));
 	nvme_mpx_path_returned(a, NVME_MPX_RET_RECONNECT);
 	for (i = 1; i < 32; i++)
-		KUNIT_EXPECT_FALSE(test, nvme_mpx_host_path_error(&a->mpx, t0));
-	KUNIT_EXPECT_TRUE(test, nvme_mpx_host_path_error(&a->mpx, t0));
+		KUNIT_EXPECT_FALSE(test, mpx_hpe(&a->mpx, t0));
+	KUNIT_EXPECT_TRUE(test, mpx_hpe(&a->mpx, t0));
+}
+
+/*
+ * Only the transport's host path error, only from a live controller: the
+ * array's own path statuses and a reset's cancellations are not counted.
+ */
+static void mpx_test_host_path_errors_only(struct kunit *test)
+{
+	static const u16 other[] = {
+		NVME_SC_HOST_ABORTED_CMD, NVME_SC_CTRL_PATH_ERROR,
+		NVME_SC_INTERNAL_PATH_ERROR, NVME_SC_ANA_INACCESSIBLE,
+		NVME_SC_ANA_TRANSITION,
+	};
+	static const enum nvme_ctrl_state down[] = {
+		NVME_CTRL_RESETTING, NVME_CTRL_CONNECTING, NVME_CTRL_DELETING,
+	};
+	struct nvme_mpx_path p = { };
+	unsigned long t0 = jiffies;
+	bool hit = false;
+	int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(other); i++)
+		for (j = 0; j < 100; j++)
+			hit |= nvme_mpx_host_path_error(&p, other[i],
+							NVME_CTRL_LIVE, t0);
+	for (i = 0; i < ARRAY_SIZE(down); i++)
+		for (j = 0; j < 100; j++)
+			hit |= nvme_mpx_host_path_error(&p,
+							NVME_SC_HOST_PATH_ERROR,
+							down[i], t0);
+	KUNIT_EXPECT_FALSE(test, hit);
+	KUNIT_EXPECT_EQ(test, atomic_read(&p.hpe_count), 0);
 }
 
 static void mpx_test_nopath_queue(struct kunit *test)
@@ -1348,6 +1413,7 @@ static struct kunit_case mpx_path_cases[] = {
 	KUNIT_CASE(mpx_test_wrr_split),
 	KUNIT_CASE(mpx_test_wrr_tiers_and_join),
 	KUNIT_CASE(mpx_test_as_order),
+	KUNIT_CASE(mpx_test_as_failed),
 	KUNIT_CASE(mpx_test_as_interval),
 	KUNIT_CASE(mpx_test_fo_budget),
 	KUNIT_CASE(mpx_test_ev_names),
@@ -1359,6 +1425,7 @@ static struct kunit_case mpx_path_cases[] = {
 	KUNIT_CASE(mpx_test_stalled),
 	KUNIT_CASE(mpx_test_flap_window),
 	KUNIT_CASE(mpx_test_host_path_errors),
+	KUNIT_CASE(mpx_test_host_path_errors_only),
 	KUNIT_CASE(mpx_test_nopath_queue),
 	KUNIT_CASE(mpx_test_quarantine),
 	{}

@@ -92,9 +92,8 @@ void nvme_failover_req(struct request *req)
 	if (nvme_is_ana_error(status) && ns->ctrl->ana_log_buf) {
 		set_bit(NVME_NS_ANA_PENDING, &ns->flags);
 		queue_work(nvme_wq, &ns->ctrl->ana_work);
-	} else if (status == NVME_SC_HOST_PATH_ERROR &&
-		   nvme_ctrl_state(ns->ctrl) == NVME_CTRL_LIVE &&
-		   nvme_mpx_host_path_error(&ns->mpx, jiffies)) {
+	} else if (nvme_mpx_host_path_error(&ns->mpx, status,
+					    nvme_ctrl_state(ns->ctrl), jiffies)) {
 		nvme_mpx_path_broken(ns);
 	}
 
@@ -287,7 +286,8 @@ void nvme_mpath_clear_ctrl_paths(struct nvme_ctrl *ctrl)
 
 /*
  * The head's capacity changed: paths that do not agree on it yet must not
- * take I/O until they are revalidated, and no cached choice may survive.
+ * take I/O until they are revalidated.  Every selector hears of every
+ * path, so that none keeps handing out a choice it made before.
  */
 void nvme_mpath_revalidate_paths(struct nvme_ns *ns)
 {

@@ -108,17 +108,20 @@ EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_flap);
 #define NVME_MPX_HPE_WINDOW	(10 * HZ)
 
 /*
- * Count one host path error of @p's live controller at @now; true once per
- * window, when it is the NVME_MPX_HPE_LIMIT-th.  Lockless: failovers race
- * from many CPUs, and a count lost to a racing window restart only delays
- * the verdict.
+ * A failover from @p with @status while its controller was in @state, at
+ * @now: true once per window, on the NVME_MPX_HPE_LIMIT-th host path error
+ * from a live controller.  Lockless: failovers race from many CPUs, and a
+ * count lost to a racing window restart only delays the verdict.
  */
-bool nvme_mpx_host_path_error(struct nvme_mpx_path *p, unsigned long now)
+bool nvme_mpx_host_path_error(struct nvme_mpx_path *p, u16 status,
+			      enum nvme_ctrl_state state, unsigned long now)
 {
 	unsigned long start = READ_ONCE(p->hpe_start);
 
+	if (status != NVME_SC_HOST_PATH_ERROR || state != NVME_CTRL_LIVE)
+		return false;
 	if (!atomic_read(&p->hpe_count) ||
-	    time_after(now, start + NVME_MPX_HPE_WINDOW)) {
+	    !time_in_range(now, start, start + NVME_MPX_HPE_WINDOW)) {
 		WRITE_ONCE(p->hpe_start, now);
 		atomic_set(&p->hpe_count, 0);
 	}

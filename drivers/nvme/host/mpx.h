@@ -320,7 +320,8 @@ bool nvme_mpx_is_stalled(struct nvme_ns *ns, unsigned long now,
 			 unsigned int thr_ms);
 bool nvme_mpx_flap(struct nvme_mpx_path *p, unsigned int limit,
 		   unsigned int window_secs, unsigned long now);
-bool nvme_mpx_host_path_error(struct nvme_mpx_path *p, unsigned long now);
+bool nvme_mpx_host_path_error(struct nvme_mpx_path *p, u16 status,
+			      enum nvme_ctrl_state state, unsigned long now);
 void nvme_mpx_path_broken(struct nvme_ns *ns);
 bool nvme_mpx_nopath_queue(int qnp, unsigned long since, unsigned long now,
 			   bool may_return);
