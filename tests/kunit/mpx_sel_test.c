@@ -569,9 +569,10 @@ static void mpx_test_rr_stale_cursor(struct kunit *test)
 
 /*
  * A failover moves the rotation on past the failed path, even when that
- * path still looks usable, instead of going back to the list head.
+ * path still looks usable, instead of going back to the list head; a path
+ * on its way out (not READY) loses its place, and the rotation restarts.
  */
-static void mpx_test_rr_failed_moves_on(struct kunit *test)
+static void mpx_test_rr_failed(struct kunit *test)
 {
 	struct nvme_ns *a, *b, *c;
 
@@ -588,17 +589,8 @@ static void mpx_test_rr_failed_moves_on(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, mpx_test_failed(test, c));
 	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), b);
 	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), c);
-}
 
-/* A path on its way out (not READY) loses its place: restart at the head. */
-static void mpx_test_rr_failed_removed(struct kunit *test)
-{
-	struct nvme_ns *a, *b, *c;
-
-	a = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
-	b = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
-	c = mpx_test_add(test, NVME_ANA_OPTIMIZED, 0);
-	mpx_test_use(test, &nvme_mpx_rr);
+	a->ctrl->state = NVME_CTRL_LIVE;
 	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), a);
 	KUNIT_EXPECT_PTR_EQ(test, mpx_test_select(test, 0), b);
 	clear_bit(NVME_NS_READY, &b->flags);
@@ -1568,8 +1560,7 @@ static struct kunit_case mpx_rr_cases[] = {
 	KUNIT_CASE(mpx_test_rr_sticky),
 	KUNIT_CASE(mpx_test_rr_per_node),
 	KUNIT_CASE(mpx_test_rr_stale_cursor),
-	KUNIT_CASE(mpx_test_rr_failed_moves_on),
-	KUNIT_CASE(mpx_test_rr_failed_removed),
+	KUNIT_CASE(mpx_test_rr_failed),
 	{}
 };
 
