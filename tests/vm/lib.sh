@@ -589,10 +589,13 @@ kmemleak_check() {
 		else if (first != "") other[first]++
 		rec = ""; ours = 0; first = ""
 	}
-	/^unreferenced object/ { flush() }
+	/^unreferenced object/ { flush(); bt = 0 }
 	{ rec = rec $0 "\n" }
-	/^ +\[<[^>]*>\] / {
-		s = $0; sub(/^ +\[<[^>]*>\] /, "", s)
+	/^ +backtrace/ { bt = 1; next }
+	# A frame: "    func+0x1/0x2 [mod]" (%pS, 6.x), "[<addr>] func..."
+	# before, or a bare address once its module is gone.
+	bt && /^    / {
+		s = $0; sub(/^ +(\[<[^>]*>\] )?/, "", s)
 		if (first == "" && s !~ /^(__)?(kmalloc|kmem_cache|kvmalloc|krealloc|kmemleak|slab|alloc_|__alloc|kasan|kzalloc|kcalloc|__do_kmalloc|new_slab|allocate_slab|setup_object|pcpu_)/)
 			first = s
 		if (s ~ /^(nvme|nvmet|mpx)[a-z0-9_]*\+0x/ || s ~ /\[(nvme|nvmet)[a-z0-9_]*\]$/) ours = 1
