@@ -102,9 +102,28 @@ systemd-udevd --daemon --resolve-names=never
 wait_for 10 udevadm control --ping
 check "$tr: systemd-udevd is running" udevadm control --ping
 diag "udev rules: $(ls /etc/udev/rules.d /run/udev/rules.d /lib/udev/rules.d /usr/lib/udev/rules.d 2>/dev/null | tr '\n' ' ')"
+# udevd_stop: first every queued event's rule runs to its end (a hung apply
+# is a failure of its own), then udevd is told to exit. A worker still in a
+# RUN program holds its SIGTERM until the program ends, and the daemon waits
+# for its workers, so under TCG the exit is given a deadline of 60 s and, if
+# it is missed, what each udevd process is waiting on is printed.
 udevd_stop() {
+	local t0 p
+	udevadm settle --timeout=$((60 * MPX_SLOW)) >/dev/null 2>&1
+	check "$tr: udev's event queue is empty: no rule run hung" udevadm settle --timeout=0
+	t0=$(now_ms)
 	udevadm control --exit >/dev/null 2>&1
-	wait_for 10 sh -c '! pidof systemd-udevd'
+	if wait_for 60 sh -c '! pidof systemd-udevd'; then
+		diag "systemd-udevd exited $(($(now_ms) - t0)) ms after udevadm control --exit"
+	else
+		# udevd, its workers and the RUN programs they wait for
+		for p in $(pidof systemd-udevd nvme-mpx); do
+			diag "pid $p $(tr '\0' ' ' </proc/$p/cmdline 2>/dev/null):" \
+				"$(grep -E '^(State|PPid)' /proc/$p/status | tr '\n\t' '  ')" \
+				"wchan $(cat /proc/$p/wchan 2>/dev/null)"
+			sed 's/^/#   /' /proc/$p/stack 2>/dev/null | head -n 12
+		done
+	fi
 	rm -f /etc/udev/rules.d/71-nvme-mpx.rules
 }
 
