@@ -97,12 +97,16 @@ EXPORT_SYMBOL_IF_KUNIT(nvme_mpx_flap);
  * same dead queue wherever the selector sends it (seen: one write failed
  * over 1.5 million times in 6 minutes).
  *
- * A sound transport fails a request with a host path error while the
- * controller is live only in the moment before its own error recovery
- * takes the controller out of LIVE.  So this many of them within the window
- * mean a queue is dead: the path is then handled as a stalled one, out of
- * selection and controller reset.  A window rather than a streak that any
- * success ends: the path's healthy queues keep completing I/O meanwhile.
+ * tcp, rdma and loop take the controller out of LIVE as soon as their
+ * transport reports the error, so at most a few such failures come from a
+ * live controller, and this many within the window mean a queue is dead:
+ * the path is then handled as a stalled one, out of selection and
+ * controller reset.  A window rather than a streak that any success ends:
+ * the path's healthy queues keep completing I/O meanwhile.  FC is the
+ * exception: it fails its outstanding exchanges while still LIVE and resets
+ * from a work item, so a link loss with 32 or more in flight trips this
+ * too; the reset asked for is the one FC was about to do, but the log line
+ * and the stall count are spurious.
  */
 #define NVME_MPX_HPE_LIMIT	32
 #define NVME_MPX_HPE_WINDOW	(10 * HZ)
