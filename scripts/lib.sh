@@ -104,4 +104,12 @@ mpx_assemble() {
 		patch -s -p1 -d "$dest" --no-backup-if-mismatch <"$p" ||
 			die "hook patch $(basename "$p") does not apply to linux-source $MPX_ABI"
 	done
+	# 0010 adds the one put of fabrics_q that 6.12.118 lacks, next to
+	# nvme_free_ctrl()'s. Should a later stable release put it itself
+	# (there, or in nvme_remove_admin_tag_set() as mainline does), the hunk
+	# could still apply and put it twice: expect exactly those two.
+	if [ -e "$own/patches/0010-core-put-old-fabrics-queue.patch" ] &&
+		[ "$(grep -c 'blk_put_queue(ctrl->fabrics_q)' "$dest/drivers/nvme/host/core.c")" != 2 ]; then
+		die "linux-source $MPX_ABI changed how core.c puts fabrics_q: check whether hook patch 0010 is still needed"
+	fi
 }
