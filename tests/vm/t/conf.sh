@@ -109,8 +109,8 @@ diag "udev rules: $(ls /etc/udev/rules.d /run/udev/rules.d /lib/udev/rules.d /us
 # it is missed, what each udevd process is waiting on is printed.
 udevd_stop() {
 	local t0 p
-	udevadm settle --timeout=$((60 * MPX_SLOW)) >/dev/null 2>&1
-	check "$tr: udev's event queue is empty: no rule run hung" udevadm settle --timeout=0
+	check "$tr: udev's event queue is empty: no rule run hung" \
+		udevadm settle --timeout=$((60 * MPX_SLOW))
 	t0=$(now_ms)
 	udevadm control --exit >/dev/null 2>&1
 	if wait_for 60 sh -c '! pidof systemd-udevd'; then
@@ -118,10 +118,8 @@ udevd_stop() {
 	else
 		# udevd, its workers and the RUN programs they wait for
 		for p in $(pidof systemd-udevd nvme-mpx); do
-			diag "pid $p $(tr '\0' ' ' </proc/$p/cmdline 2>/dev/null):" \
-				"$(grep -E '^(State|PPid)' /proc/$p/status | tr '\n\t' '  ')" \
-				"wchan $(cat /proc/$p/wchan 2>/dev/null)"
-			sed 's/^/#   /' /proc/$p/stack 2>/dev/null | head -n 12
+			diag "pid $p: $(tr '\0' ' ' </proc/$p/cmdline 2>/dev/null)"
+			io_diag "$p"
 		done
 	fi
 	rm -f /etc/udev/rules.d/71-nvme-mpx.rules
